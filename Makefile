@@ -1,0 +1,52 @@
+# footcast: the README's two commands are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := core etl ml actors api dags cli
+UV_VERSION := 0.13.9
+
+.PHONY: all venv services migrate run demo test lint typecheck pytest lock clean
+
+all: venv
+
+# The virtualenv is rebuilt from the lock file whenever the lock or the metadata changes.
+$(BIN)/.installed: requirements.lock setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
+	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip sync -q requirements.lock
+	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --no-deps -e .
+	touch $@
+
+venv: $(BIN)/.installed
+
+services:
+	bash scripts/services.sh
+
+migrate: venv services
+	$(BIN)/footcast db migrate
+
+run: migrate
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/honcho start
+
+demo: migrate
+	$(BIN)/footcast demo
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy $(PACKAGES)
+
+pytest: venv services
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+# Regenerate the lock file from setup.cfg (after changing dependencies).
+lock: venv
+	$(BIN)/uv pip compile setup.cfg --extra dev --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var

@@ -1,0 +1,49 @@
+"""Message contracts: queue names, actor names and payload schema versions.
+
+Producers build messages here without importing any actor module, so the API and the DAGs
+never pay for pandas or the models, and a worker can refuse a payload it does not know.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dramatiq import Message
+
+#: Payload schema version; a worker dead-letters a message whose version it does not know.
+SCHEMA_VERSION = 1
+
+QUEUES = ("etl", "validate", "ml", "ops")
+
+
+class ContractError(ValueError):
+    """Raised when a payload does not follow its message contract."""
+
+
+def payload(**fields: Any) -> dict[str, Any]:
+    """A payload dict stamped with the schema version."""
+    return {"v": SCHEMA_VERSION, **fields}
+
+
+def check_payload(data: Any, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Return ``data`` if it is a payload of a known version holding ``required`` fields."""
+    if not isinstance(data, dict):
+        raise ContractError(f"payload must be an object, got {type(data).__name__}")
+    if data.get("v") != SCHEMA_VERSION:
+        raise ContractError(f"unknown payload schema version {data.get('v')!r}")
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise ContractError(f"payload lacks {', '.join(missing)}")
+    return data
+
+
+def message(queue: str, actor: str, data: dict[str, Any], **options: Any) -> Message[Any]:
+    """A message for ``actor`` on ``queue``; the worker resolves the actor by name."""
+    if queue not in QUEUES:
+        raise ContractError(f"unknown queue {queue!r}")
+    return Message(queue_name=queue, actor_name=actor, args=(data,), kwargs={}, options=options)
+
+
+def ping(queue: str = "ops", **fields: Any) -> Message[Any]:
+    """A ``ping`` on any queue: proves producer → broker → worker → results end to end."""
+    return message(queue, "ping", payload(**fields))

@@ -1,0 +1,1 @@
+"""The HTTP face of footcast: a Falcon WSGI app that sends messages onto the bus."""

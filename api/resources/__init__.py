@@ -1,0 +1,1 @@
+"""HTTP resources: nouns with ``on_<verb>`` responders and injected dependencies."""

@@ -1,0 +1,1 @@
+"""The ``footcast`` command: the operators' entry point."""

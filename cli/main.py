@@ -1,0 +1,26 @@
+"""``footcast``: one click group; each command family lives in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from cli.context import pass_settings
+from cli.db import db
+from cli.demo import demo
+from cli.ping import ping
+
+__all__ = ["main", "pass_settings"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="footcast")
+def main() -> None:
+    """footcast: football forecasts from data to HTTP, on an actor bus.
+
+    Settings come from FOOTCAST_* environment variables (see the README).
+    """
+
+
+main.add_command(db)
+main.add_command(demo)
+main.add_command(ping)

@@ -1,0 +1,90 @@
+"""Start and stop footcast's own processes (API, worker): the demo, tests and benchmarks.
+
+The commands here are the ones in ``Procfile`` and the Helm chart, so every way of running
+footcast runs the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+from actors.contracts import QUEUES
+from core.settings import PROJECT_ROOT, Settings
+
+
+def api_command(port: int, *, workers: int = 2, threads: int = 8) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "api.wsgi:app",
+        "--bind", f"127.0.0.1:{port}",
+        "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
+        "--graceful-timeout", "20",
+    ]  # fmt: skip
+
+
+def worker_command(
+    queues: Sequence[str] = QUEUES, *, processes: int = 1, threads: int = 8
+) -> list[str]:
+    return [
+        sys.executable, "-m", "dramatiq", "actors.worker:boot",
+        "--processes", str(processes), "--threads", str(threads),
+        "--queues", *queues,
+    ]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def spawn(command: list[str], settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
+    """Start a child with ``settings`` in its environment and its output in ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **settings.as_env(), "PYTHONUNBUFFERED": "1"}
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+
+def wait_http_ok(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll ``url`` until it answers 200; fail early if ``proc`` dies meanwhile."""
+    deadline = time.monotonic() + timeout_s
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {url} was up")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}"
+        except OSError as exc:
+            last = str(exc)
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not ready after {timeout_s}s: {last}")
+
+
+def stop(proc: subprocess.Popen[bytes], timeout_s: float = 20) -> int:
+    """Ask the process group to stop (SIGTERM), then kill it if it does not."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        except ProcessLookupError:
+            pass
+    return proc.returncode

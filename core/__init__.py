@@ -1,0 +1,1 @@
+"""Shared ground for every footcast process: settings, logging, connections, types."""

@@ -1,0 +1,25 @@
+"""PostgreSQL connections: one pool per long-lived process, single connections for commands."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from core.settings import Settings
+
+
+def open_pool(settings: Settings, *, min_size: int = 1) -> ConnectionPool:
+    """A pool sized by ``FOOTCAST_DB_POOL_MAX``; callers close it when the process ends."""
+    return ConnectionPool(
+        settings.database_url,
+        min_size=min_size,
+        max_size=max(settings.db_pool_max, min_size),
+        kwargs={"connect_timeout": 5},
+        open=True,
+        name="footcast",
+    )
+
+
+def connect(settings: Settings, *, autocommit: bool = False) -> psycopg.Connection:
+    """One connection for a command-line job or a test."""
+    return psycopg.connect(settings.database_url, autocommit=autocommit, connect_timeout=5)

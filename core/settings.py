@@ -1,0 +1,110 @@
+"""Process settings, read once from ``FOOTCAST_*`` environment variables in an entry point."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from core.errors import SettingsError
+
+#: The repository root; local defaults (shared data mirror, MLflow store) hang off it.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "FOOTCAST_"
+
+
+def _default_source(subdir: str, live_url: str) -> str:
+    mirror = PROJECT_ROOT.parent / "shared" / "data" / subdir
+    return mirror.as_uri() if mirror.is_dir() else live_url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a footcast process may be configured with; immutable once built."""
+
+    env: str = "development"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/footcast"
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    results_url: str = "redis://127.0.0.1:6379/0"
+    cache_url: str = "redis://127.0.0.1:6379/1"
+    mlflow_tracking_uri: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'mlflow.db'}"
+    mlflow_artifact_root: str = str(PROJECT_ROOT / "var" / "mlartifacts")
+    football_data_url: str = field(
+        default_factory=lambda: _default_source("football-data", "https://www.football-data.co.uk")
+    )
+    whoscored_url: str = "https://www.whoscored.com"
+    whoscored_min_interval_s: float = 3.0  #: seconds between two requests to one host
+    log_format: str = "auto"  #: json | console | auto (console on a terminal, else json)
+    log_level: str = "INFO"
+    health_timeout_ms: int = 500
+    predict_timeout_ms: int = 30_000
+    feature_cache_ttl_s: int = 6 * 3600
+    prediction_cache_ttl_s: int = 24 * 3600
+    result_ttl_ms: int = 10 * 60 * 1000
+    db_pool_max: int = 8
+    api_port: int = 8000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``FOOTCAST_<FIELD>`` variables; unknown ones are an error."""
+        environ = os.environ if environ is None else environ
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        values: dict[str, object] = {}
+        for key, raw in environ.items():
+            if not key.startswith(PREFIX):
+                continue
+            name = key[len(PREFIX) :].lower()
+            if name not in known:
+                raise SettingsError(f"{key} is not a footcast setting")
+            values[name] = _coerce(key, raw, known[name].type)
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Reject values that would only fail later, far from their cause."""
+        if self.env not in {"development", "test", "production"}:
+            raise SettingsError(f"FOOTCAST_ENV must be development, test or production: {self.env}")
+        if self.log_format not in {"json", "console", "auto"}:
+            raise SettingsError(
+                f"FOOTCAST_LOG_FORMAT must be json, console or auto: {self.log_format}"
+            )
+        for name in ("database_url", "broker_url", "results_url", "cache_url"):
+            if not urlsplit(getattr(self, name)).scheme:
+                raise SettingsError(f"FOOTCAST_{name.upper()} is not a URL")
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some fields changed (tests and sub-processes)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def secret_values(self) -> list[str]:
+        """Values that must never reach a log line: passwords inside connection URLs."""
+        secrets = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and "://" in value:
+                password = urlsplit(value).password
+                if password and password not in {"guest"}:
+                    secrets.append(password)
+        return secrets
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as ``FOOTCAST_*`` variables, to hand to a child process."""
+        return {
+            f"{PREFIX}{f.name.upper()}": str(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+        }
+
+
+def _coerce(key: str, raw: str, kind: object) -> object:
+    try:
+        if kind in ("int", int):
+            return int(raw)
+        if kind in ("float", float):
+            return float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number, got {raw!r}") from None
+    return raw

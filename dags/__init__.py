@@ -1,0 +1,1 @@
+"""Airflow DAGs: calendar-driven producers that only publish messages."""

@@ -1,0 +1,1 @@
+"""Data in: sources, parsers, team identity, the PostgreSQL store and validation gates."""

@@ -1,0 +1,34 @@
+"""Errors raised by the data side; one root so callers can tell data faults from outages."""
+
+
+class EtlError(Exception):
+    """Root of every error raised by ``etl``."""
+
+
+class MigrationError(EtlError):
+    """Raised when a schema migration cannot be applied."""
+
+
+class SourceUnavailable(EtlError):
+    """Raised when a source cannot be reached after the allowed retries (transient)."""
+
+
+class BlockedError(EtlError):
+    """Raised when a source answers with its bot-protection page instead of data."""
+
+
+class ParseError(EtlError):
+    """Raised when a page or file lacks what its parser needs; the message names what."""
+
+
+class ValidationFailed(EtlError):
+    """Raised when a batch fails its validation gate and is quarantined."""
+
+
+class UnknownTeam(EtlError):
+    """Raised when a team name resolves to no known team or to several close candidates."""
+
+    def __init__(self, name: str, candidates: list[str], message: str | None = None) -> None:
+        self.name = name
+        self.candidates = candidates
+        super().__init__(message or f"unknown team {name!r}; closest: {', '.join(candidates)}")

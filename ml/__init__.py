@@ -1,0 +1,1 @@
+"""Models: features, fitting, backtests, the registry and the in-memory predictor."""

@@ -1,0 +1,24 @@
+"""Procfile, demo and tests run the same process commands."""
+
+import shlex
+from pathlib import Path
+
+from cli.processes import api_command, worker_command
+
+PROCFILE = Path(__file__).resolve().parents[2] / "Procfile"
+
+
+def _procfile() -> dict[str, list[str]]:
+    entries = {}
+    for line in PROCFILE.read_text().splitlines():
+        name, _, command = line.partition(":")
+        entries[name] = shlex.split(command.replace("${FOOTCAST_API_PORT:-8000}", "8000"))
+    return entries
+
+
+def test_procfile_web_is_the_api_command():
+    assert _procfile()["web"] == ["gunicorn", *api_command(8000)[3:]]
+
+
+def test_procfile_worker_is_the_worker_command():
+    assert _procfile()["worker"] == ["dramatiq", *worker_command()[3:]]

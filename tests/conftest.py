@@ -1,0 +1,96 @@
+"""Fixtures over the real services; each test gets its own schema, vhost and Redis keys."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from cli.processes import spawn, stop, worker_command
+from core.probes import probe_all
+from core.settings import Settings
+
+TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/footcast_test"
+DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    """Test settings: the footcast_test database and Redis databases of their own."""
+    settings = Settings(
+        env="test",
+        database_url=TEST_DATABASE_URL,
+        results_url="redis://127.0.0.1:6379/14",
+        cache_url="redis://127.0.0.1:6379/15",
+        log_format="json",
+        health_timeout_ms=1000,
+    )
+    down = [p for p in probe_all(settings) if not p.ok]
+    if down:
+        pytest.exit(f"services down ({down}); run `make services`", returncode=3)
+    return settings
+
+
+@pytest.fixture
+def pg_settings(base_settings: Settings) -> Iterator[Settings]:
+    """Settings whose database is a fresh, empty schema, dropped after the test."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = f"{TEST_DATABASE_URL}?options=-csearch_path%3D{schema}"
+    yield base_settings.replace(database_url=url)
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def broker_settings(base_settings: Settings) -> Iterator[Settings]:
+    """Settings whose broker URL points at a fresh RabbitMQ vhost, deleted after the test."""
+    vhost = f"footcast_test_{uuid.uuid4().hex[:12]}"
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield base_settings.replace(broker_url=f"amqp://guest:guest@127.0.0.1:5672/{vhost}")
+    _rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture
+def stack_settings(pg_settings: Settings, broker_settings: Settings) -> Settings:
+    """A private schema and a private vhost together."""
+    return pg_settings.replace(broker_url=broker_settings.broker_url)
+
+
+@pytest.fixture
+def results_redis(base_settings: Settings) -> redis.Redis:
+    return redis.Redis.from_url(base_settings.results_url)
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start real ``dramatiq`` worker processes; all of them are stopped after the test."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(settings: Settings, **kwargs: object) -> subprocess.Popen[bytes]:
+        log = tmp_path / f"worker-{len(started)}.log"
+        proc = spawn(worker_command(**kwargs), settings, log)  # type: ignore[arg-type]
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not DATA_DIR.is_dir():
+        pytest.fail(f"the shared data directory {DATA_DIR} is missing")
+    return DATA_DIR

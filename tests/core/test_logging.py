@@ -1,0 +1,43 @@
+import io
+import json
+import logging
+
+import structlog
+
+from core.logging import configure_logging
+from core.settings import Settings
+
+
+def _configured(stream: io.StringIO) -> None:
+    settings = Settings(
+        log_format="json", broker_url="amqp://footcast:hunter2-secret@rabbit:5672/%2F"
+    )
+    configure_logging(settings, stream=stream)
+
+
+def test_json_logs_redact_secret_values_in_messages_and_fields():
+    stream = io.StringIO()
+    _configured(stream)
+    structlog.get_logger("t").info(
+        "connecting to amqp://footcast:hunter2-secret@rabbit", url="x:hunter2-secret@y"
+    )
+    line = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert "hunter2-secret" not in stream.getvalue()
+    assert line["event"] == "connecting to amqp://footcast:***@rabbit"
+    assert line["url"] == "x:***@y"
+
+
+def test_fields_named_like_secrets_are_masked_whatever_they_hold():
+    stream = io.StringIO()
+    _configured(stream)
+    structlog.get_logger("t").info("login", password="anything", api_key="k", user="bob")
+    line = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert line["password"] == "***" and line["api_key"] == "***" and line["user"] == "bob"
+
+
+def test_library_log_records_go_through_the_same_redaction():
+    stream = io.StringIO()
+    _configured(stream)
+    logging.getLogger("dramatiq.broker").warning("lost amqp://footcast:hunter2-secret@rabbit")
+    assert "hunter2-secret" not in stream.getvalue()
+    assert json.loads(stream.getvalue().strip().splitlines()[-1])["logger"] == "dramatiq.broker"
