@@ -8,6 +8,7 @@ from cli.context import pass_settings
 from cli.db import db
 from cli.demo import demo
 from cli.ping import ping
+from cli.teams import teams
 
 __all__ = ["main", "pass_settings"]
 
@@ -24,3 +25,4 @@ def main() -> None:
 main.add_command(db)
 main.add_command(demo)
 main.add_command(ping)
+main.add_command(teams)
