@@ -1,0 +1,1 @@
+"""Data sources: one module per source; fetching is separate from pure parsing."""
