@@ -37,6 +37,12 @@ class Settings:
     )
     whoscored_url: str = "https://www.whoscored.com"
     whoscored_min_interval_s: float = 3.0  #: seconds between two requests to one host
+    whoscored_concurrency: int = 2  #: requests in flight at once, all hosts together
+    whoscored_timeout_s: float = 30.0  #: one request, connect to last byte
+    whoscored_max_retries: int = 4  #: retries of a timeout, 429 or 5xx before giving up
+    whoscored_backoff_s: float = 2.0  #: first retry delay; doubles each retry, with jitter
+    whoscored_block_cooldown_s: float = 1800.0  #: no requests for this long after a block
+    scraper_contact: str = ""  #: e-mail or URL put in the scraper's User-Agent
     log_format: str = "auto"  #: json | console | auto (console on a terminal, else json)
     log_level: str = "INFO"
     health_timeout_ms: int = 500
