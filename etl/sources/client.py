@@ -242,9 +242,9 @@ class PoliteClient:
                 response = await self._fetch(robots_url)
                 parser = RobotFileParser(robots_url)
                 if response.status in (401, 403):
-                    parser.disallow_all = True
+                    parser.parse(["User-agent: *", "Disallow: /"])
                 elif response.status >= 400:
-                    parser.allow_all = True
+                    parser.parse([])
                 else:
                     parser.parse(response.body.decode("utf-8", errors="replace").splitlines())
                 self._robots[host] = parser

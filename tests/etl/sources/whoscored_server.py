@@ -35,6 +35,7 @@ class WhoScoredServer:
     hang_s: float = 1.0
     hits: list[Hit] = field(default_factory=list)
     scripts: dict[str, deque[object]] = field(default_factory=lambda: defaultdict(deque))
+    replaced: dict[str, bytes] = field(default_factory=dict)
     base_url: str = ""
 
     def script(self, path: str, *answers: object) -> None:
@@ -43,6 +44,10 @@ class WhoScoredServer:
         An answer is an HTTP status, ``(status, retry_after)``, ``"hang"`` or ``"blocked"``.
         """
         self.scripts[path].extend(answers)
+
+    def replace(self, path: str, body: bytes) -> None:
+        """Serve ``body`` for ``path`` from now on (a changed or truncated page)."""
+        self.replaced[path] = body
 
     def paths(self) -> list[str]:
         return [hit.path for hit in self.hits]
@@ -69,6 +74,8 @@ class WhoScoredServer:
             status, retry_after = answer if isinstance(answer, tuple) else (answer, None)
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
             return web.Response(status=int(status), text="busy", headers=headers)
+        if path in self.replaced:
+            return web.Response(body=self.replaced[path], content_type="text/html")
         return self.content(request)
 
     def content(self, request: web.Request) -> web.Response:
