@@ -34,11 +34,11 @@ class DeadLetterReason(Middleware):
 
     def after_nack(self, broker: Broker, message: MessageProxy) -> None:
         exception = message._exception
-        if exception is not None:
+        if message.actor_name not in broker.actors:
+            error_type, error, trace = "ActorNotFound", f"no actor {message.actor_name!r}", ""
+        elif exception is not None:
             error_type, error = type(exception).__name__, str(exception)
             trace = "".join(traceback.format_exception(exception, limit=20))
-        elif message.actor_name not in broker.actors:
-            error_type, error, trace = "ActorNotFound", f"no actor {message.actor_name!r}", ""
         else:
             error_type, error, trace = "Rejected", "rejected without an exception", ""
         reason = {
@@ -49,6 +49,7 @@ class DeadLetterReason(Middleware):
             "error": error,
             "traceback": trace,
             "retries": message.options.get("retries", 0),
+            "request_id": message.options.get("request_id"),
             "failed_at": time.time(),
         }
         self.client.set(reason_key(message.message_id), json.dumps(reason), px=REASON_TTL_MS)
@@ -58,7 +59,13 @@ class DeadLetterReason(Middleware):
 
 
 class TraceContext(Middleware):
-    """Binds a message's ``request_id`` to every log line its actor writes."""
+    """Binds a message's ``request_id`` to every log line its actor writes, and passes the
+    request id bound where a message is sent (an API request, an actor) on to that message."""
+
+    def before_enqueue(self, broker: Broker, message: Any, delay: int | None) -> None:
+        request_id = structlog.contextvars.get_contextvars().get("request_id")
+        if request_id and "request_id" not in message.options:
+            message.options["request_id"] = request_id
 
     def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
         structlog.contextvars.clear_contextvars()

@@ -7,6 +7,7 @@ import click
 from cli.context import pass_settings
 from cli.db import db
 from cli.demo import demo
+from cli.dlq import dlq
 from cli.ping import ping
 from cli.teams import teams
 
@@ -24,5 +25,6 @@ def main() -> None:
 
 main.add_command(db)
 main.add_command(demo)
+main.add_command(dlq)
 main.add_command(ping)
 main.add_command(teams)
