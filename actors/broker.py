@@ -16,6 +16,7 @@ from dramatiq.results import Results
 from dramatiq.results.backends.redis import RedisBackend
 
 from actors.contracts import QUEUES
+from actors.delivery_limit import DeliveryLimit
 from actors.middleware import DeadLetterReason, TraceContext
 from core.redis import results_client
 from core.settings import Settings
@@ -32,7 +33,8 @@ def results_backend(settings: Settings) -> RedisBackend:
 
 
 def build_broker(settings: Settings) -> RabbitmqBroker:
-    """A broker with publisher confirms, retries with backoff, time limits and results."""
+    """A broker with publisher confirms, retries with backoff, time limits, results, and a
+    bound on redeliveries of a message whose worker dies while running it."""
     broker = RabbitmqBroker(
         url=settings.broker_url,
         confirm_delivery=True,
@@ -53,6 +55,7 @@ def build_broker(settings: Settings) -> RabbitmqBroker:
         Results(backend=results_backend(settings), result_ttl=settings.result_ttl_ms)
     )
     broker.add_middleware(TraceContext())
+    broker.add_middleware(DeliveryLimit(results_client(settings), settings.max_deliveries))
     broker.add_middleware(DeadLetterReason(results_client(settings)))
     for queue in QUEUES:
         broker.declare_queue(queue)

@@ -50,6 +50,7 @@ class Settings:
     feature_cache_ttl_s: int = 6 * 3600
     prediction_cache_ttl_s: int = 24 * 3600
     result_ttl_ms: int = 10 * 60 * 1000
+    max_deliveries: int = 3  #: starts of one message whose worker died, before dead-lettering
     db_pool_max: int = 8
     api_port: int = 8000
 
