@@ -1,7 +1,7 @@
 """A polite HTTP client for scraping: one session, a rate limit per host, robots.txt.
 
 Politeness is not optional here: every request waits its turn behind the previous one to
-the same host, a host's robots.txt is read before its first page and obeyed, requests name
+the same host (from any client of the process: worker threads pace together), robots.txt is read before its first page and obeyed, requests name
 footcast and its operator's contact in the User-Agent, timeouts, 429 and 5xx answers are
 retried with exponential backoff and jitter (honouring ``Retry-After``), and a
 bot-protection page stops all requests to that host for a long cool-down.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,6 +72,27 @@ class Response:
     raw_id: int | None = None  #: the archived copy, when the client archives
 
 
+class HostPacer:
+    """Hands out request slots per host, spaced by an interval, to every client that shares
+    it: all scrapes running in one process (worker threads included) pace together."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next_slot: dict[str, float] = {}
+
+    def reserve(self, host: str, interval_s: float) -> float:
+        """Book the host's next free slot; return how long to wait for it (seconds)."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(host, 0.0))
+            self._next_slot[host] = slot + interval_s
+            return slot - now
+
+
+#: The pacer clients of this process share unless given their own.
+PROCESS_PACER = HostPacer()
+
+
 class RobotsDisallowed(BlockedError):
     """Raised when robots.txt forbids footcast a URL; nothing is requested."""
 
@@ -101,6 +123,7 @@ class PoliteClient:
         politeness: Politeness,
         archive: Archive | None = None,
         is_blocked: Callable[[bytes], bool] = lambda body: False,
+        pacer: HostPacer | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.agent = agent
@@ -110,8 +133,7 @@ class PoliteClient:
         self.requests = 0  #: requests sent, robots.txt and retries included
         self._session: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(max(1, politeness.concurrency))
-        self._turn_locks: dict[str, asyncio.Lock] = {}
-        self._next_turn: dict[str, float] = {}
+        self.pacer = pacer or PROCESS_PACER
         self._blocked_until: dict[str, float] = {}
         self._robots: dict[str, RobotFileParser] = {}
         self._robots_lock = asyncio.Lock()
@@ -221,17 +243,14 @@ class PoliteClient:
     async def _wait_turn(self, url: str) -> None:
         """Space requests to one host by the minimum interval (or robots.txt's crawl delay)."""
         host = _host(url)
-        lock = self._turn_locks.setdefault(host, asyncio.Lock())
-        async with lock:
-            wait = self._next_turn.get(host, 0.0) - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            interval = self.politeness.min_interval_s
-            robots = self._robots.get(host)
-            delay = robots.crawl_delay(ROBOTS_AGENT) if robots is not None else None
-            if delay is not None:
-                interval = max(interval, float(delay))
-            self._next_turn[host] = time.monotonic() + interval
+        interval = self.politeness.min_interval_s
+        robots = self._robots.get(host)
+        delay = robots.crawl_delay(ROBOTS_AGENT) if robots is not None else None
+        if delay is not None:
+            interval = max(interval, float(delay))
+        wait = self.pacer.reserve(host, interval)
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def _robots_for(self, url: str) -> RobotFileParser:
         """The host's robots.txt, fetched once: 404 allows all, 401/403 forbid all."""

@@ -1,9 +1,10 @@
 import asyncio
 import itertools
+import threading
 import time
 
 from etl.errors import BlockedError, SourceUnavailable
-from etl.sources.client import PoliteClient, Politeness, RobotsDisallowed, user_agent
+from etl.sources.client import HostPacer, PoliteClient, Politeness, RobotsDisallowed, user_agent
 from etl.sources.whoscored import ensure_not_blocked, parse_fixtures
 
 FEED = "/tournaments/18685/data/?d=202101&isAggregate=false"
@@ -110,6 +111,27 @@ def test_concurrent_requests_still_wait_their_turn(whoscored_server):
 
     asyncio.run(run())
     hits = sorted(hit.at for hit in whoscored_server.hits)
+    assert min(later - earlier for earlier, later in itertools.pairwise(hits)) >= 0.14
+
+
+def test_clients_in_different_threads_share_one_pace_per_host(whoscored_server):
+    politeness = Politeness(min_interval_s=0.15, timeout_s=2)
+    pacer = HostPacer()
+
+    async def run(n):
+        async with PoliteClient(
+            whoscored_server.base_url, agent="footcast/test", politeness=politeness, pacer=pacer
+        ) as client:
+            for k in range(2):
+                await client.get(f"{FEED}&thread={n}&k={k}")
+
+    threads = [threading.Thread(target=asyncio.run, args=(run(n),)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    hits = sorted(hit.at for hit in whoscored_server.hits)
+    assert len(hits) == 6  # each client reads robots.txt once, then two pages
     assert min(later - earlier for earlier, later in itertools.pairwise(hits)) >= 0.14
 
 
