@@ -1,10 +1,11 @@
 """A polite HTTP client for scraping: one session, a rate limit per host, robots.txt.
 
 Politeness is not optional here: every request waits its turn behind the previous one to
-the same host (from any client of the process: worker threads pace together), robots.txt is read before its first page and obeyed, requests name
-footcast and its operator's contact in the User-Agent, timeouts, 429 and 5xx answers are
-retried with exponential backoff and jitter (honouring ``Retry-After``), and a
-bot-protection page stops all requests to that host for a long cool-down.
+the same host (from any client of the process: worker threads pace together), a host's
+robots.txt is read before its first page and obeyed, requests name footcast and its
+operator's contact in the User-Agent, timeouts, 429 and 5xx answers are retried with
+exponential backoff and jitter (honouring ``Retry-After``), and a bot-protection page stops
+all requests to that host for a long cool-down.
 """
 
 from __future__ import annotations
