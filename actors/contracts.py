@@ -47,3 +47,18 @@ def message(queue: str, actor: str, data: dict[str, Any], **options: Any) -> Mes
 def ping(queue: str = "ops", **fields: Any) -> Message[Any]:
     """A ``ping`` on any queue: proves producer → broker → worker → results end to end."""
     return message(queue, "ping", payload(**fields))
+
+
+def scrape_fixtures(competition: str, season: str) -> Message[Any]:
+    """Scrape a competition season's WhoScored fixtures (``ENG-Premier League``, ``2021``)."""
+    return message("etl", "scrape_fixtures", payload(competition=competition, season=season))
+
+
+def scrape_match(match_id: int) -> Message[Any]:
+    """Scrape one WhoScored match centre; ``match_id`` is WhoScored's id."""
+    return message("etl", "scrape_match", payload(match_id=int(match_id)))
+
+
+def import_history(league: str, season: str) -> Message[Any]:
+    """Import one football-data.co.uk season file (``E0``, ``2324``)."""
+    return message("etl", "import_history", payload(league=league, season=season))
