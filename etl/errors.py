@@ -13,6 +13,10 @@ class SourceUnavailable(EtlError):
     """Raised when a source cannot be reached after the allowed retries (transient)."""
 
 
+class MissingSource(EtlError):
+    """Raised when a source has no such file or page (HTTP 404, a missing mirror file)."""
+
+
 class BlockedError(EtlError):
     """Raised when a source answers with its bot-protection page instead of data."""
 

@@ -1,0 +1,88 @@
+"""Import every football-data file of the shared mirror into a fresh schema; print JSON.
+
+    .venv/bin/python benchmarks/ingest.py [--no-validate] [--keep]
+
+The schema is created in ``FOOTCAST_DATABASE_URL``'s database and dropped afterwards
+(``--keep`` leaves it for inspection). ``seconds`` covers fetch, archive, parse, team
+resolution, the upserts and (unless ``--no-validate``) the validation gates; a second,
+unchanged run is timed too (``rerun_seconds``) and must change nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from urllib.parse import quote
+
+import psycopg
+
+from core.db import connect
+from core.settings import Settings
+from etl.history import available_seasons, import_history
+from etl.migrate import migrate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-validate", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(settings.database_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in settings.database_url else "?"
+    options = quote(f"-csearch_path={schema}")
+    bench = settings.replace(database_url=f"{settings.database_url}{separator}options={options}")
+    files = available_seasons(settings.football_data_url)
+    validate = not args.no_validate
+    try:
+        with connect(bench) as conn:
+            migrate(conn)
+            if validate:
+                import etl.validation  # noqa: F401  (its import time is not ingest time)
+            started = time.perf_counter()
+            summary = import_history(conn, settings.football_data_url, files, validate=validate)
+            seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            rerun = import_history(conn, settings.football_data_url, files, validate=validate)
+            rerun_seconds = time.perf_counter() - started
+            counts = dict(
+                zip(
+                    ("matches", "match_stats", "odds"),
+                    conn.execute(
+                        "SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM match_stats),"
+                        " (SELECT count(*) FROM odds)"
+                    ).fetchone()
+                    or (),
+                    strict=True,
+                )
+            )
+    finally:
+        if not args.keep:
+            with psycopg.connect(settings.database_url, autocommit=True) as admin:
+                admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    print(
+        json.dumps(
+            {
+                "files": len(summary.files),
+                "matches": summary.matches,
+                "seconds": round(seconds, 2),
+                "matches_per_s": round(summary.matches / seconds, 1),
+                "validated": validate,
+                "batches": summary.as_dict()["batches"],
+                "stored": counts,
+                "rerun_seconds": round(rerun_seconds, 2),
+                "rerun_matches_new": rerun.matches_new,
+                "rerun_matches_updated": rerun.matches_updated,
+                "schema": schema if args.keep else None,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Source-neutral records a parser produces and the store writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+#: ``match_stats`` count columns, in store order.
+STAT_FIELDS = (
+    "home_shots", "away_shots",
+    "home_shots_on_target", "away_shots_on_target",
+    "home_corners", "away_corners",
+    "home_fouls", "away_fouls",
+    "home_yellow", "away_yellow",
+    "home_red", "away_red",
+)  # fmt: skip
+#: Values ``matches.status`` may hold.
+MATCH_STATUSES = ("scheduled", "finished", "postponed", "cancelled")
+
+
+@dataclass(frozen=True)
+class OddsQuote:
+    bookmaker: str  #: football-data's column prefix: B365, PS, Avg, Max, BbAv, ...
+    kind: str  #: opening | closing
+    home: float
+    draw: float
+    away: float
+    market: str = "1x2"
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    """One match as a source reports it; team names are still the source's spelling."""
+
+    kickoff_date: date
+    kickoff_at: datetime | None
+    home: str
+    away: str
+    status: str  #: one of :data:`MATCH_STATUSES`
+    home_goals: int | None
+    away_goals: int | None
+    ht_home_goals: int | None = None
+    ht_away_goals: int | None = None
+    referee: str | None = None
+    attendance: int | None = None
+    #: Values in :data:`STAT_FIELDS` order; None when the source gives no stats for the match.
+    stats: tuple[int | None, ...] | None = None
+    extra: dict[str, int] | None = None
+    odds: tuple[OddsQuote, ...] = ()

@@ -1,0 +1,319 @@
+"""football-data.co.uk: season CSV files of results, match stats and bookmaker odds.
+
+``fetch_season`` only fetches (``file://`` mirror or the live site) and archives the raw
+bytes; ``parse_csv`` is pure, from bytes to :class:`MatchRow` records, and survives the
+files' real quirks: ``dd/mm/yy`` and ``dd/mm/yyyy`` dates, ``Time`` only from 2019-20,
+columns that change every season, trailing rows of bare commas, a UTF-8 byte-order mark or
+latin-1 bytes, numbers written ``8`` or ``8.0``, and missing odds as empty cells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from etl.errors import MissingSource, ParseError, SourceUnavailable
+from etl.raw import archive_raw
+from etl.records import MatchRow, OddsQuote
+
+SOURCE = "football-data"
+#: Kick-off times in the files are UK local time.
+SOURCE_TZ = ZoneInfo("Europe/London")
+#: Seconds an HTTP fetch may take before the source counts as unavailable.
+FETCH_TIMEOUT_S = 60.0
+
+#: Match stat columns (home, away), in the order of ``etl.records.STAT_FIELDS``.
+STAT_COLUMNS = (
+    ("HS", "AS", "shots"),
+    ("HST", "AST", "shots_on_target"),
+    ("HC", "AC", "corners"),
+    ("HF", "AF", "fouls"),
+    ("HY", "AY", "yellow"),
+    ("HR", "AR", "red"),
+)
+#: Rarer per-match counts of older seasons (woodwork, offsides, booking points), kept as extras.
+EXTRA_COLUMNS = ("HHW", "AHW", "HO", "AO", "HBP", "ABP", "HFKC", "AFKC")
+#: Alternative spellings some files use for the required columns.
+COLUMN_SYNONYMS = {"HomeTeam": ("HT",), "AwayTeam": ("AT",), "FTHG": ("HG",), "FTAG": ("AG",)}
+REQUIRED = ("Date", "HomeTeam", "AwayTeam", "FTHG", "FTAG")
+#: Prefixes whose ``<p>H``/``<p>D``/``<p>A`` triples are 1X2 prices; closing ones add ``C``.
+KNOWN_BOOKMAKERS = frozenset(
+    ("B365", "BW", "IW", "LB", "PS", "P", "WH", "SJ", "VC", "GB", "BS", "SB", "SO", "SY",
+     "Avg", "Max", "BbAv", "BbMx")
+)  # fmt: skip
+_PRICE_COLUMN = re.compile(r"^([A-Za-z0-9]+)([HDA])$")
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    league: str
+    season: str
+    rows: list[MatchRow]
+    columns: tuple[str, ...]
+    blank_rows: int = 0
+    bookmakers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    url: str
+    body: bytes
+    http_status: int | None
+
+
+def season_path(league: str, season: str) -> str:
+    """The file's path below the base URL, the same on the live site and the mirror."""
+    return f"mmz4281/{season}/{league}.csv"
+
+
+def season_url(base_url: str, league: str, season: str) -> str:
+    return f"{base_url.rstrip('/')}/{season_path(league, season)}"
+
+
+async def fetch_season(base_url: str, league: str, season: str) -> FetchedFile:
+    """The raw bytes of one season file; ``file://`` reads the mirror, http(s) the site."""
+    url = season_url(base_url, league, season)
+    scheme = urlsplit(url).scheme
+    if scheme == "file":
+        path = Path(unquote(urlsplit(url).path))
+        try:
+            body = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError as exc:
+            raise MissingSource(f"no file {path}") from exc
+        except OSError as exc:
+            raise SourceUnavailable(f"cannot read {path}: {exc}") from exc
+        return FetchedFile(url, body, None)
+    if scheme in ("http", "https"):
+        return await _fetch_http(url)
+    raise MissingSource(f"unsupported URL scheme {scheme!r} in {url}")
+
+
+async def _fetch_http(url: str) -> FetchedFile:
+    import aiohttp
+
+    timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
+    headers = {"User-Agent": "footcast (football forecasting research; +https://github.com)"}
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout, headers=headers) as session,
+            session.get(url) as response,
+        ):
+            body = await response.read()
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
+    if status == 404:
+        raise MissingSource(f"{url}: HTTP 404")
+    if status >= 400:
+        raise SourceUnavailable(f"{url}: HTTP {status}")
+    return FetchedFile(url, body, status)
+
+
+def archive(conn: psycopg.Connection, fetched: FetchedFile) -> int:
+    """Keep the fetched bytes in the raw archive before anything parses them."""
+    return archive_raw(
+        conn,
+        source=SOURCE,
+        url=fetched.url,
+        body=fetched.body,
+        http_status=fetched.http_status,
+        content_type="text/csv",
+    )
+
+
+def decode(raw: bytes) -> str:
+    """Text of a file that may start with a byte-order mark or hold latin-1 bytes."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def parse_csv(raw: bytes, league: str, season: str) -> ParsedFile:
+    """Every match of one season file; ``ParseError`` names the file, row and column at fault."""
+    where = season_path(league, season)
+    if not raw.strip():
+        raise ParseError(f"{where}: the file is empty")
+    reader = csv.reader(io.StringIO(decode(raw), newline=""))
+    header = [h.strip() for h in next(reader)]
+    index = _column_index(header, where)
+    odds_columns = price_columns(header)
+    blank = 0
+    rows: list[MatchRow] = []
+    for line_no, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            blank += 1
+            continue
+        rows.append(_parse_row(cells, index, odds_columns, league, f"{where} line {line_no}"))
+    if not rows:
+        raise ParseError(f"{where}: no match rows")
+    return ParsedFile(
+        league,
+        season,
+        rows,
+        tuple(header),
+        blank,
+        tuple(sorted({bk for bk, _, _ in odds_columns})),
+    )
+
+
+def _column_index(header: list[str], where: str) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for position, name in enumerate(header):
+        index.setdefault(name, position)
+    for name, synonyms in COLUMN_SYNONYMS.items():
+        for synonym in synonyms:
+            if name not in index and synonym in index:
+                index[name] = index[synonym]
+    missing = [name for name in REQUIRED if name not in index]
+    if missing:
+        raise ParseError(f"{where}: missing column(s) {', '.join(missing)}")
+    return index
+
+
+def price_columns(header: list[str]) -> list[tuple[str, str, tuple[int, int, int]]]:
+    """(bookmaker, kind, positions of H, D, A) for every complete 1X2 price triple.
+
+    ``PSCH`` is Pinnacle's closing home price, but ``VCH`` is VC Bet's opening one: a
+    trailing ``C`` means closing only when the prefix without it is a bookmaker too.
+    """
+    positions = {name: i for i, name in enumerate(header)}
+    prefixes = {m.group(1) for name in header if (m := _PRICE_COLUMN.match(name))}
+    triples = {p for p in prefixes if all(f"{p}{o}" in positions for o in "HDA")}
+    found = []
+    for prefix in sorted(triples):
+        base = prefix[:-1]
+        closing = prefix.endswith("C") and (base in triples or base in KNOWN_BOOKMAKERS)
+        bookmaker = base if closing else prefix
+        if bookmaker not in KNOWN_BOOKMAKERS and not closing:
+            continue
+        found.append(
+            (
+                bookmaker,
+                "closing" if closing else "opening",
+                (positions[f"{prefix}H"], positions[f"{prefix}D"], positions[f"{prefix}A"]),
+            )
+        )
+    return found
+
+
+def _cell(cells: list[str], index: dict[str, int], name: str) -> str:
+    position = index.get(name)
+    if position is None or position >= len(cells):
+        return ""
+    return cells[position].strip()
+
+
+def _count(text: str, what: str) -> int | None:
+    """``8`` or ``8.0`` → 8; empty → None."""
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ParseError(f"{what}: {text!r} is not a number") from None
+    if value != int(value) or value < 0:
+        raise ParseError(f"{what}: {text!r} is not a count")
+    return int(value)
+
+
+def _price(text: str, what: str) -> float | None:
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ParseError(f"{what}: price {text!r} is not a number") from None
+
+
+def parse_date(text: str, what: str) -> date:
+    """``dd/mm/yy`` (older seasons) or ``dd/mm/yyyy`` (newer ones)."""
+    for fmt in ("%d/%m/%Y", "%d/%m/%y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ParseError(f"{what}: Date {text!r} is neither dd/mm/yy nor dd/mm/yyyy")
+
+
+def _kickoff_at(day: date, text: str, what: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        clock = datetime.strptime(text, "%H:%M").time()
+    except ValueError:
+        raise ParseError(f"{what}: Time {text!r} is not HH:MM") from None
+    return datetime.combine(day, clock, tzinfo=SOURCE_TZ)
+
+
+def _parse_row(
+    cells: list[str],
+    index: dict[str, int],
+    odds_columns: list[tuple[str, str, tuple[int, int, int]]],
+    league: str,
+    where: str,
+) -> MatchRow:
+    def cell(name: str) -> str:
+        return _cell(cells, index, name)
+
+    division = cell("Div")
+    if division and division != league:
+        raise ParseError(f"{where}: Div is {division!r}, expected {league!r}")
+    for name in ("Date", "HomeTeam", "AwayTeam"):
+        if not cell(name):
+            raise ParseError(f"{where}: {name} is empty")
+    day = parse_date(cell("Date"), where)
+    goals = [_count(cell(name), f"{where} {name}") for name in ("FTHG", "FTAG", "HTHG", "HTAG")]
+    if (goals[0] is None) != (goals[1] is None):
+        raise ParseError(f"{where}: only one of FTHG/FTAG is given")
+    stats: tuple[int | None, ...] | None = tuple(
+        _count(cell(column), f"{where} {column}")
+        for home, away, _ in STAT_COLUMNS
+        for column in (home, away)
+    )
+    if stats is not None and all(v is None for v in stats):
+        stats = None
+    extra = {
+        name: value
+        for name in EXTRA_COLUMNS
+        if (value := _count(cell(name), f"{where} {name}")) is not None
+    }
+    return MatchRow(
+        kickoff_date=day,
+        kickoff_at=_kickoff_at(day, cell("Time"), where),
+        home=cell("HomeTeam"),
+        away=cell("AwayTeam"),
+        status="scheduled" if goals[0] is None else "finished",
+        home_goals=goals[0],
+        away_goals=goals[1],
+        ht_home_goals=goals[2],
+        ht_away_goals=goals[3],
+        referee=cell("Referee") or None,
+        attendance=_count(cell("Attendance"), f"{where} Attendance"),
+        stats=stats,
+        extra=extra or None,
+        odds=_odds(cells, odds_columns, where),
+    )
+
+
+def _odds(
+    cells: list[str], odds_columns: list[tuple[str, str, tuple[int, int, int]]], where: str
+) -> tuple[OddsQuote, ...]:
+    """The row's complete price triples; a triple with an empty cell is not a quote."""
+    quotes = []
+    for bookmaker, kind, positions in odds_columns:
+        texts = [cells[p].strip() if p < len(cells) else "" for p in positions]
+        if not all(texts):
+            continue
+        h, d, a = (_price(t, f"{where} {bookmaker} {kind}") for t in texts)
+        quotes.append(OddsQuote(bookmaker, kind, h, d, a))  # type: ignore[arg-type]
+    return tuple(quotes)

@@ -1,0 +1,53 @@
+"""What the store holds, per competition and season (``footcast store stats``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import psycopg
+
+
+@dataclass(frozen=True)
+class SeasonStats:
+    competition: str
+    season: str
+    matches: int
+    finished: int
+    with_stats: int
+    with_odds: int
+    teams: int
+    batches: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def store_stats(conn: psycopg.Connection) -> list[SeasonStats]:
+    """One entry per (competition, season) with matches or batches, in code order."""
+    counts = conn.execute(
+        "SELECT c.code, s.code, count(*), count(*) FILTER (WHERE m.status = 'finished'),"
+        " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM match_stats x WHERE x.match_id = m.id)),"
+        " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM odds o WHERE o.match_id = m.id)),"
+        " (SELECT count(DISTINCT t) FROM matches m2,"
+        "   unnest(ARRAY[m2.home_team_id, m2.away_team_id]) t WHERE m2.season_id = s.id)"
+        " FROM matches m JOIN seasons s ON s.id = m.season_id"
+        " JOIN competitions c ON c.id = m.competition_id GROUP BY c.code, s.code, s.id"
+    ).fetchall()
+    batches = conn.execute(
+        "SELECT competition_code, season_code, status, count(*) FROM ingest_batches"
+        " WHERE competition_code IS NOT NULL GROUP BY 1, 2, 3"
+    ).fetchall()
+    by_key: dict[tuple[str, str], dict[str, int]] = {}
+    for competition, season, status, n in batches:
+        by_key.setdefault((competition, season or ""), {})[status] = int(n)
+    found = {
+        (code, season): SeasonStats(code, season, int(n), int(done), int(st), int(od), int(t))
+        for code, season, n, done, st, od, t in counts
+    }
+    for key in by_key.keys() - found.keys():
+        found[key] = SeasonStats(key[0], key[1], 0, 0, 0, 0, 0)
+    return [
+        SeasonStats(**{**asdict(found[key]), "batches": by_key.get(key, {})})
+        for key in sorted(found)
+    ]

@@ -1,0 +1,174 @@
+"""Bulk upserts of matches, match stats and odds, keyed on natural keys.
+
+Rows are COPYed into temporary tables and merged with one ``INSERT … ON CONFLICT`` per
+table, which is what makes a full history import take seconds rather than minutes. A row
+whose values did not change is not rewritten, so a re-import leaves ``updated_at`` alone.
+The caller owns the transaction: one batch, one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from etl.errors import ParseError
+from etl.records import STAT_FIELDS, MatchRow
+
+_MATCH_VALUES = (
+    "kickoff_at", "status", "home_goals", "away_goals", "ht_home_goals", "ht_away_goals",
+    "referee", "attendance",
+)  # fmt: skip
+_KEY_JOIN = (
+    "m.competition_id = %(competition_id)s AND m.season_id = %(season_id)s"
+    " AND m.home_team_id = s.home_team_id AND m.away_team_id = s.away_team_id"
+    " AND m.kickoff_date = s.kickoff_date"
+)
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    matches_new: int = 0
+    matches_updated: int = 0
+    stats_written: int = 0
+    odds_written: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether the write changed any row at all."""
+        return bool(
+            self.matches_new or self.matches_updated or self.stats_written or self.odds_written
+        )
+
+
+def write_matches(
+    conn: psycopg.Connection,
+    *,
+    batch_id: int,
+    competition_id: int,
+    season_id: int,
+    rows: Sequence[MatchRow],
+    team_ids: Mapping[str, int],
+    stats_source: str,
+) -> WriteCounts:
+    """Upsert ``rows`` (names resolved through ``team_ids``) with their stats and odds.
+
+    A match that another source wrote keeps the fields this one does not give (venue,
+    WhoScored id; referee, attendance and kick-off time when missing here). A changed
+    match is re-stamped with ``batch_id``, so its batch's gate covers it.
+    """
+    _reject_duplicates(rows)
+    keys = {"batch_id": batch_id, "competition_id": competition_id, "season_id": season_id}
+    conn.execute(
+        "CREATE TEMP TABLE stage_matches ("
+        " row_no int PRIMARY KEY, home_team_id int, away_team_id int, kickoff_date date,"
+        " kickoff_at timestamptz, status text, home_goals smallint, away_goals smallint,"
+        " ht_home_goals smallint, ht_away_goals smallint, referee text, attendance int"
+        ") ON COMMIT DROP"
+    )
+    conn.execute(
+        "CREATE TEMP TABLE stage_stats (row_no int, "
+        + ", ".join(f"{name} smallint" for name in STAT_FIELDS)
+        + ", extra jsonb) ON COMMIT DROP"
+    )
+    conn.execute(
+        "CREATE TEMP TABLE stage_odds (row_no int, bookmaker text, market text, kind text,"
+        " home float8, draw float8, away float8) ON COMMIT DROP"
+    )
+    with conn.cursor() as cur:
+        with cur.copy(
+            "COPY stage_matches (row_no, home_team_id, away_team_id, kickoff_date, "
+            + ", ".join(_MATCH_VALUES)
+            + ") FROM STDIN"
+        ) as copy:
+            for row_no, row in enumerate(rows):
+                copy.write_row(
+                    (
+                        row_no,
+                        team_ids[row.home],
+                        team_ids[row.away],
+                        row.kickoff_date,
+                        *(getattr(row, name) for name in _MATCH_VALUES),
+                    )
+                )
+        with cur.copy(
+            "COPY stage_stats (row_no, " + ", ".join(STAT_FIELDS) + ", extra) FROM STDIN"
+        ) as copy:
+            for row_no, row in enumerate(rows):
+                if row.stats is not None or row.extra:
+                    stats = row.stats or (None,) * len(STAT_FIELDS)
+                    extra = Jsonb(row.extra) if row.extra else None
+                    copy.write_row((row_no, *stats, extra))
+        with cur.copy(
+            "COPY stage_odds (row_no, bookmaker, market, kind, home, draw, away) FROM STDIN"
+        ) as copy:
+            for row_no, row in enumerate(rows):
+                for q in row.odds:
+                    copy.write_row((row_no, q.bookmaker, q.market, q.kind, q.home, q.draw, q.away))
+    inserted = conn.execute(
+        "INSERT INTO matches (competition_id, season_id, home_team_id, away_team_id,"
+        " kickoff_date, kickoff_at, status, home_goals, away_goals, ht_home_goals,"
+        " ht_away_goals, referee, attendance, batch_id)"
+        " SELECT %(competition_id)s, %(season_id)s, home_team_id, away_team_id, kickoff_date,"
+        " kickoff_at, status, home_goals, away_goals, ht_home_goals, ht_away_goals, referee,"
+        " attendance, %(batch_id)s FROM stage_matches ORDER BY row_no"
+        " ON CONFLICT (competition_id, season_id, home_team_id, away_team_id, kickoff_date)"
+        " DO UPDATE SET kickoff_at = coalesce(excluded.kickoff_at, matches.kickoff_at),"
+        " status = excluded.status, home_goals = excluded.home_goals,"
+        " away_goals = excluded.away_goals, ht_home_goals = excluded.ht_home_goals,"
+        " ht_away_goals = excluded.ht_away_goals,"
+        " referee = coalesce(excluded.referee, matches.referee),"
+        " attendance = coalesce(excluded.attendance, matches.attendance),"
+        " batch_id = excluded.batch_id, updated_at = now()"
+        " WHERE (matches.kickoff_at, matches.status, matches.home_goals, matches.away_goals,"
+        " matches.ht_home_goals, matches.ht_away_goals, matches.referee, matches.attendance,"
+        " matches.batch_id) IS DISTINCT FROM"
+        " (coalesce(excluded.kickoff_at, matches.kickoff_at), excluded.status,"
+        " excluded.home_goals, excluded.away_goals, excluded.ht_home_goals,"
+        " excluded.ht_away_goals, coalesce(excluded.referee, matches.referee),"
+        " coalesce(excluded.attendance, matches.attendance), excluded.batch_id)"
+        " RETURNING (xmax = 0)",
+        keys,
+    ).fetchall()
+    new = sum(1 for (is_new,) in inserted if is_new)
+    stats_cur = conn.execute(
+        "INSERT INTO match_stats (match_id, source, "
+        + ", ".join(STAT_FIELDS)
+        + ", extra) SELECT m.id, %(source)s, "
+        + ", ".join(f"st.{name}" for name in STAT_FIELDS)
+        + ", st.extra FROM stage_stats st JOIN stage_matches s USING (row_no)"
+        f" JOIN matches m ON {_KEY_JOIN} ORDER BY m.id"
+        " ON CONFLICT (match_id, source) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in (*STAT_FIELDS, "extra"))
+        + " WHERE ("
+        + ", ".join(f"match_stats.{name}" for name in (*STAT_FIELDS, "extra"))
+        + ") IS DISTINCT FROM ("
+        + ", ".join(f"excluded.{name}" for name in (*STAT_FIELDS, "extra"))
+        + ")",
+        {**keys, "source": stats_source},
+    )
+    odds_cur = conn.execute(
+        "INSERT INTO odds (match_id, bookmaker, market, kind, home, draw, away)"
+        " SELECT m.id, o.bookmaker, o.market, o.kind, o.home, o.draw, o.away"
+        " FROM stage_odds o JOIN stage_matches s USING (row_no)"
+        f" JOIN matches m ON {_KEY_JOIN} ORDER BY m.id, o.bookmaker, o.kind"
+        " ON CONFLICT (match_id, bookmaker, market, kind) DO UPDATE SET"
+        " home = excluded.home, draw = excluded.draw, away = excluded.away"
+        " WHERE (odds.home, odds.draw, odds.away)"
+        " IS DISTINCT FROM (excluded.home, excluded.draw, excluded.away)",
+        keys,
+    )
+    for table in ("stage_odds", "stage_stats", "stage_matches"):
+        conn.execute(f"DROP TABLE {table}")
+    return WriteCounts(new, len(inserted) - new, stats_cur.rowcount, odds_cur.rowcount)
+
+
+def _reject_duplicates(rows: Sequence[MatchRow]) -> None:
+    """Two rows with one natural key would make the upsert ambiguous: a broken file."""
+    seen = Counter((r.home, r.away, r.kickoff_date) for r in rows)
+    twice = [f"{h} v {a} on {d}" for (h, a, d), n in seen.items() if n > 1]
+    if twice:
+        raise ParseError(f"the same match appears twice: {'; '.join(twice[:5])}")
