@@ -75,7 +75,10 @@ class TraceContext(Middleware):
             request_id=message.options.get("request_id"),
         )
 
-    def after_process_message(self, broker: Broker, message: MessageProxy, **_: Any) -> None:
+    def after_ack(self, broker: Broker, message: MessageProxy) -> None:
+        # Only once the message is acked or rejected: dramatiq calls ``after_*`` hooks in
+        # reverse order, so clearing earlier would strip the ids from the retry, time-limit
+        # and dead-letter lines that follow the actor.
         structlog.contextvars.clear_contextvars()
 
-    after_skip_message = after_process_message
+    after_nack = after_ack
