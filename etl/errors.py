@@ -21,8 +21,16 @@ class BlockedError(EtlError):
     """Raised when a source answers with its bot-protection page instead of data."""
 
 
+class RobotsDisallowed(BlockedError):
+    """Raised when a site's robots.txt forbids footcast a URL; nothing is requested."""
+
+
 class ParseError(EtlError):
     """Raised when a page or file lacks what its parser needs; the message names what."""
+
+
+class UnknownMatch(EtlError):
+    """Raised when a source's match id is not in the store yet (its fixtures never stored)."""
 
 
 class ValidationFailed(EtlError):

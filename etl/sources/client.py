@@ -26,7 +26,7 @@ import aiohttp
 import structlog
 
 from core.settings import Settings
-from etl.errors import BlockedError, SourceUnavailable
+from etl.errors import BlockedError, MissingSource, RobotsDisallowed, SourceUnavailable
 
 log = structlog.get_logger("footcast.scraper")
 
@@ -94,10 +94,6 @@ class HostPacer:
 PROCESS_PACER = HostPacer()
 
 
-class RobotsDisallowed(BlockedError):
-    """Raised when robots.txt forbids footcast a URL; nothing is requested."""
-
-
 def user_agent(contact: str) -> str:
     """An honest User-Agent: who we are and how to reach whoever runs us."""
     try:
@@ -163,8 +159,8 @@ class PoliteClient:
         """GET ``path`` (relative to the base URL) once robots.txt allows it.
 
         Raises ``BlockedError`` (bot protection, or cooling down after it),
-        ``RobotsDisallowed``, or ``SourceUnavailable`` once retries are spent or on a
-        client error (4xx other than 429).
+        ``RobotsDisallowed``, ``MissingSource`` (404, 410), or ``SourceUnavailable`` once
+        retries are spent or on another client error.
         """
         url = self.url(path)
         self._check_cooldown(url)
@@ -172,6 +168,8 @@ class PoliteClient:
         if not robots.can_fetch(ROBOTS_AGENT, url):
             raise RobotsDisallowed(f"robots.txt of {_host(url)} disallows {url}")
         response = await self._fetch(url)
+        if response.status in (404, 410):
+            raise MissingSource(f"HTTP {response.status} for {url}")
         if response.status >= 400:
             raise SourceUnavailable(f"HTTP {response.status} for {url}")
         return response

@@ -3,8 +3,8 @@ import itertools
 import threading
 import time
 
-from etl.errors import BlockedError, SourceUnavailable
-from etl.sources.client import HostPacer, PoliteClient, Politeness, RobotsDisallowed, user_agent
+from etl.errors import BlockedError, MissingSource, RobotsDisallowed, SourceUnavailable
+from etl.sources.client import HostPacer, PoliteClient, Politeness, user_agent
 from etl.sources.whoscored import ensure_not_blocked, parse_fixtures
 
 FEED = "/tournaments/18685/data/?d=202101&isAggregate=false"
@@ -179,7 +179,7 @@ def test_every_response_is_archived_before_it_is_returned_including_failures(who
     assert response.raw_id == 3 and response.body == archived[-1].body
 
 
-def test_a_not_found_page_is_source_unavailable_without_retries(whoscored_server):
+def test_a_not_found_page_is_a_missing_source_without_retries(whoscored_server):
     [error] = fetch(whoscored_server, ["/Matches/1/Live"])
-    assert isinstance(error, SourceUnavailable) and "HTTP 404" in str(error)
+    assert isinstance(error, MissingSource) and "HTTP 404" in str(error)
     assert whoscored_server.paths().count("/Matches/1/Live") == 1
