@@ -62,3 +62,8 @@ def scrape_match(match_id: int) -> Message[Any]:
 def import_history(league: str, season: str) -> Message[Any]:
     """Import one football-data.co.uk season file (``E0``, ``2324``)."""
     return message("etl", "import_history", payload(league=league, season=season))
+
+
+def model_promoted(version: str, previous: str | None) -> Message[Any]:
+    """``champion`` of footcast-outcome now names ``version`` (``previous`` before, if any)."""
+    return message("ops", "model_promoted", payload(version=str(version), previous=previous))

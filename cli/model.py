@@ -1,0 +1,129 @@
+"""``footcast model``: the registry's champion and challenger, promotion and rollback.
+
+Every change of champion publishes ``model_promoted`` on the bus, so workers load the new
+champion and its cached predictions are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from actors import contracts
+from actors.bus import Bus, BusError
+from cli.context import pass_settings
+from core.settings import Settings
+
+
+def publish_promoted(settings: Settings, version: str, previous: str | None) -> None:
+    """Put ``model_promoted`` on the bus; a bus that is down is a command failure."""
+    bus = Bus.from_settings(settings)
+    try:
+        bus.send(contracts.model_promoted(version, previous))
+    except BusError as exc:
+        raise click.ClickException(
+            f"champion is version {version} but model_promoted was not published ({exc});"
+            f" retry with `footcast model publish-promoted {version}`"
+        ) from exc
+    finally:
+        bus.close()
+
+
+def _registry() -> Any:
+    """The registry module, imported on use: MLflow takes seconds to import."""
+    from ml import registry
+
+    return registry
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@click.group()
+def model() -> None:
+    """The registered model footcast-outcome: status, promote, rollback."""
+
+
+@model.command()
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@pass_settings
+def status(settings: Settings, as_json: bool) -> None:
+    """Champion and challenger: versions, backtest metrics, promotion decisions."""
+    from ml.errors import MlError
+
+    registry = _registry()
+    found: dict[str, Any] = {}
+    for alias in (registry.CHAMPION, registry.CHALLENGER):
+        try:
+            found[alias] = registry.model_info(settings, alias).as_dict()
+        except registry.ModelNotFound:
+            found[alias] = None
+        except MlError as exc:
+            raise _fail(exc) from exc
+    if as_json:
+        click.echo(json.dumps(found, indent=2, sort_keys=True))
+        return
+    for alias, info in found.items():
+        if info is None:
+            click.echo(f"{alias}: none")
+            continue
+        click.echo(f"{alias}: version {info['version']} (created {info['created_at']})")
+        if info["promoted_at"]:
+            click.echo(f"  promoted at: {info['promoted_at']}")
+        for key in sorted(info["metrics"]):
+            click.echo(f"  {key}: {info['metrics'][key]:.5f}")
+        for key in sorted(info["tags"]):
+            if key.startswith("footcast.promotion") or key.startswith("footcast.previous"):
+                click.echo(f"  {key}: {info['tags'][key]}")
+
+
+@model.command()
+@click.argument("version")
+@click.option("--reason", default="promoted by an operator", show_default=True)
+@pass_settings
+def promote(settings: Settings, version: str, reason: str) -> None:
+    """Make VERSION the champion and publish model_promoted."""
+    from ml.errors import MlError
+
+    registry = _registry()
+    try:
+        record = registry.promote(
+            settings,
+            version,
+            tags={"footcast.promotion.decision": "manual", "footcast.promotion.reasons": reason},
+        )
+    except MlError as exc:
+        raise _fail(exc) from exc
+    if record.changed:
+        publish_promoted(settings, record.version, record.previous)
+    click.echo(json.dumps({**record.as_dict(), "changed": record.changed}))
+
+
+@model.command()
+@pass_settings
+def rollback(settings: Settings) -> None:
+    """Give champion back to the version it replaced and publish model_promoted."""
+    from ml.errors import MlError
+
+    registry = _registry()
+    try:
+        record = registry.rollback(settings)
+    except MlError as exc:
+        raise _fail(exc) from exc
+    publish_promoted(settings, record.version, record.previous)
+    click.echo(json.dumps({**record.as_dict(), "changed": record.changed}))
+
+
+@model.command("publish-promoted")
+@click.argument("version")
+@click.option("--previous", default=None, help="the champion VERSION replaced")
+@pass_settings
+def publish_promoted_command(settings: Settings, version: str, previous: str | None) -> None:
+    """Publish model_promoted for VERSION (the pipeline's promotions, or a retry)."""
+    publish_promoted(settings, version, previous)
+    click.echo(
+        json.dumps({"published": "model_promoted", "version": version, "previous": previous})
+    )
