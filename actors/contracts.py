@@ -6,6 +6,7 @@ never pay for pandas or the models, and a worker can refuse a payload it does no
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from dramatiq import Message
@@ -47,6 +48,11 @@ def message(queue: str, actor: str, data: dict[str, Any], **options: Any) -> Mes
 def ping(queue: str = "ops", **fields: Any) -> Message[Any]:
     """A ``ping`` on any queue: proves producer → broker → worker → results end to end."""
     return message(queue, "ping", payload(**fields))
+
+
+def heartbeat(source: str, beat_at: datetime) -> Message[Any]:
+    """A beat recorded once in PostgreSQL: proves the path producer → worker → store."""
+    return message("ops", "record_heartbeat", payload(source=source, beat_at=beat_at.isoformat()))
 
 
 def scrape_fixtures(competition: str, season: str) -> Message[Any]:

@@ -6,6 +6,7 @@ import pytest
 
 from actors.bus import Bus
 from core.settings import Settings
+from tests.ops.faults import PrivatePostgres, PrivateRabbitMQ
 
 
 @pytest.fixture
@@ -21,3 +22,23 @@ def make_bus():
     yield make
     for bus in buses:
         bus.close()
+
+
+@pytest.fixture
+def private_rabbitmq(tmp_path):
+    """A started RabbitMQ node the test owns, stopped afterwards."""
+    node = PrivateRabbitMQ(tmp_path / "rabbitmq")
+    node.start()
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def private_postgres():
+    """A started PostgreSQL cluster the test owns, removed afterwards."""
+    cluster = PrivatePostgres()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.close()

@@ -7,12 +7,20 @@ usual ports are never touched.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
+from pathlib import Path
 
+import pika
+import pika.exceptions
 import pytest
+
+from cli.processes import free_port
 
 
 def kill_hard(proc: subprocess.Popen[bytes]) -> None:
@@ -31,3 +39,126 @@ def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> 
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout_s}s waiting for {what}")
         time.sleep(0.1)
+
+
+class PrivateRabbitMQ:
+    """A RabbitMQ node of the test's own: own node name, ports, data and logs under ``root``.
+
+    It runs in the foreground as a child of the test (its own process group), so stopping it
+    never touches the shared node on 5672. As root the Debian wrapper would switch to the
+    ``rabbitmq`` user, so the server script is run directly.
+    """
+
+    def __init__(self, root: Path) -> None:
+        script = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+        found = str(script) if os.geteuid() == 0 and script.exists() else None
+        self.server = found or shutil.which("rabbitmq-server")
+        if self.server is None:
+            pytest.skip("rabbitmq-server is not installed")
+        self.root = root
+        self.port = free_port()
+        self.node = f"footcast_test_{uuid.uuid4().hex[:8]}@localhost"
+        self.proc: subprocess.Popen[bytes] | None = None
+        (root / "mnesia").mkdir(parents=True, exist_ok=True)
+        (root / "enabled_plugins").write_text("[].\n")
+        (root / "rabbitmq.conf").write_text(f"listeners.tcp.1 = 127.0.0.1:{self.port}\n")
+        (root / "rabbitmq-env.conf").write_text("")
+        self.env = {
+            **os.environ,
+            "HOME": str(root),
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_CONF_ENV_FILE": str(root / "rabbitmq-env.conf"),
+            "RABBITMQ_CONFIG_FILE": str(root / "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(root / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(root / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(root / "log"),
+            "RABBITMQ_FEATURE_FLAGS_FILE": str(root / "feature_flags"),
+            "RABBITMQ_PID_FILE": str(root / "rabbitmq.pid"),
+            "ERL_CRASH_DUMP": str(root / "erl_crash.dump"),
+        }
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+
+    def start(self, timeout_s: float = 60) -> float:
+        """Start the node (keeping its data) and wait until it accepts logins; seconds taken."""
+        started = time.monotonic()
+        with (self.root / "server.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [self.server], cwd=self.root, env=self.env, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        params = pika.URLParameters(self.url)
+        params.connection_attempts = 1
+        params.socket_timeout = 2
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"private RabbitMQ exited; see {self.root / 'server.log'}")
+            try:
+                pika.BlockingConnection(params).close()
+                return time.monotonic() - started
+            except pika.exceptions.AMQPError:
+                if time.monotonic() - started > timeout_s:
+                    pytest.fail(f"private RabbitMQ not up after {timeout_s}s")
+                time.sleep(0.2)
+
+    def stop(self) -> float:
+        """Stop the node (SIGTERM, then SIGKILL after 30 s); seconds taken."""
+        started = time.monotonic()
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        return time.monotonic() - started
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own, in a temporary directory on a free port.
+
+    ``initdb`` refuses to run as root, so as root the cluster belongs to the ``postgres``
+    OS user. ``stop`` and ``start`` keep the data: that is the outage.
+    """
+
+    def __init__(self) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not bins:
+            pytest.skip("PostgreSQL server binaries are not installed")
+        self.bin = bins[-1].parent
+        self.as_root = os.geteuid() == 0
+        self.root = Path(tempfile.mkdtemp(prefix="footcast-pg-"))
+        if self.as_root:
+            shutil.chown(self.root, "postgres")
+        self.data = self.root / "data"
+        self.port = free_port()
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                  "--no-sync", "-E", "UTF8")  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(self.bin / tool), *args]
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
+                  "-w", "-t", "30", "start")  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast`` closes sessions cleanly; ``immediate`` is a crash (recovery on start)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
+
+    def close(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
