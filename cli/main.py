@@ -8,6 +8,7 @@ from cli.context import pass_settings
 from cli.db import db
 from cli.demo import demo
 from cli.dlq import dlq
+from cli.heartbeat import heartbeat
 from cli.model import model
 from cli.ping import ping
 from cli.teams import teams
@@ -27,6 +28,7 @@ def main() -> None:
 main.add_command(db)
 main.add_command(demo)
 main.add_command(dlq)
+main.add_command(heartbeat)
 main.add_command(ping)
 main.add_command(teams)
 main.add_command(model)

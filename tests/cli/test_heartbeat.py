@@ -1,0 +1,12 @@
+"""``footcast heartbeat`` fails with a clear message when the bus is down."""
+
+from click.testing import CliRunner
+
+from cli.main import main
+
+
+def test_heartbeat_with_rabbitmq_unreachable_says_so_and_exits_1(base_settings):
+    settings = base_settings.replace(broker_url="amqp://guest:guest@127.0.0.1:1/%2F")
+    result = CliRunner().invoke(main, ["heartbeat"], obj=settings)
+    assert result.exit_code == 1
+    assert "broker unavailable" in result.output and "is a worker running?" in result.output
