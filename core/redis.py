@@ -6,7 +6,6 @@ import redis
 
 from core.settings import Settings
 
-
 #: Slack between the longest blocking read of a result and the socket's read timeout (s).
 RESULT_READ_SLACK_S = 5
 
