@@ -1,0 +1,262 @@
+"""Walk-forward evaluation: every forecast is made by models fitted only on earlier matches.
+
+For each evaluated season, in date order, the models are refitted on all matches before a
+window (Dixon-Coles every ``refit_days``, the feature models at their own cadence) and
+forecast that window's matches. Features are read from the one ``FeatureState`` walk, so
+they too know only earlier days. Every model and the de-margined closing market are scored
+on the same matches.
+
+Seasons listed as ``warmup_seasons`` are forecast the same way but only serve to choose the
+ensemble weights of later seasons; they are not part of the reported scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import structlog
+
+from ml import market, metrics
+from ml.features import FeatureConfig, build_features, day_numbers
+from ml.models.base import FloatArray, OutcomeModel, outcome_codes
+from ml.models.baselines import BaseRates, Uniform
+from ml.models.dixon_coles import DixonColes
+from ml.models.ensemble import choose_weight, pool
+from ml.models.multinomial import Multinomial
+from ml.params import section
+from ml.training import ModelSpecs
+
+log = structlog.get_logger(__name__)
+
+OUTCOMES = ("home", "draw", "away")
+MARKETS = ("market", "market_shin")
+
+
+@dataclass(frozen=True)
+class BacktestConfig:
+    """``params.yaml`` section ``evaluate``."""
+
+    test_seasons: tuple[str, ...] = ("1920", "2021", "2122", "2223", "2324")
+    warmup_seasons: tuple[str, ...] = ("1819",)
+    competitions: tuple[str, ...] | None = None
+    burn_in_seasons: int = 2  #: a league's first seasons only warm the ratings up
+    ensemble_weight: float = 0.3  #: Dixon-Coles share before any season can choose it
+    use_opening_odds: bool = True
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> BacktestConfig:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in section(params, "evaluate").items() if k in known}
+        for key in ("test_seasons", "warmup_seasons", "competitions"):
+            if values.get(key) is not None:
+                values[key] = tuple(str(v) for v in values[key])
+        return cls(**values)
+
+
+@dataclass
+class BacktestResult:
+    """Forecasts of every evaluated match, one ``<model>_<outcome>`` column per model."""
+
+    predictions: pd.DataFrame
+    models: list[str]
+    ensemble_weights: dict[str, dict[str, float]]
+    config: BacktestConfig
+
+    def probs(self, model: str, rows: pd.Series | None = None) -> FloatArray:
+        frame = self.predictions if rows is None else self.predictions[rows]
+        return frame[[f"{model}_{o}" for o in OUTCOMES]].to_numpy(dtype=float)
+
+
+def prepare_frame(
+    matches: pd.DataFrame,
+    odds: pd.DataFrame | None = None,
+    feature_config: FeatureConfig | None = None,
+) -> pd.DataFrame:
+    """Matches joined with their features, opening-price features (NaN where there are
+    none), the outcome code, the kickoff day number and a ``burn_in`` season index."""
+    features = build_features(matches, feature_config)
+    frame = pd.concat(
+        [matches.reset_index(drop=True), features.drop(columns="match_id").reset_index(drop=True)],
+        axis=1,
+    )
+    if odds is not None and len(odds):
+        opening = market.opening_features(odds)
+        frame = frame.join(opening, on="match_id")
+    else:
+        frame = frame.assign(**{name: np.nan for name in market.OPENING_FEATURES})
+    frame["outcome"] = outcome_codes(frame)
+    frame["day"] = day_numbers(frame["kickoff_date"])
+    season_rank = frame.groupby("competition")["season"].rank(method="dense").astype(int)
+    frame["season_index"] = season_rank - 1
+    return frame.sort_values(["day", "match_id"], kind="stable").reset_index(drop=True)
+
+
+def run_backtest(
+    matches: pd.DataFrame,
+    odds: pd.DataFrame | None,
+    config: BacktestConfig | None = None,
+    specs: ModelSpecs | None = None,
+    feature_config: FeatureConfig | None = None,
+    frame: pd.DataFrame | None = None,
+) -> BacktestResult:
+    """Walk forward over ``config.warmup_seasons + config.test_seasons``.
+
+    ``frame`` (from ``prepare_frame``) may be passed to reuse computed features.
+    """
+    config = config or BacktestConfig()
+    specs = specs or ModelSpecs()
+    if frame is None:
+        frame = prepare_frame(matches, odds, feature_config)
+    if config.competitions is not None:
+        frame = frame[frame["competition"].isin(config.competitions)].reset_index(drop=True)
+    trainable = frame[frame["season_index"] >= config.burn_in_seasons]
+    seasons = list(config.warmup_seasons) + list(config.test_seasons)
+    has_odds = config.use_opening_odds and frame["open_p_home"].notna().any()
+
+    factories: dict[str, tuple[Callable[[], OutcomeModel], int]] = {
+        "uniform": (Uniform, 100_000),
+        "base_rates": (BaseRates, specs.multinomial.refit_days),
+        "elo": (lambda: Multinomial(specs.elo, "elo"), specs.elo.refit_days),
+        "dixon_coles": (lambda: DixonColes(specs.dixon_coles), specs.dixon_coles.refit_days),
+        "multinomial": (lambda: Multinomial(specs.multinomial), specs.multinomial.refit_days),
+    }
+    if has_odds:
+        factories["multinomial_odds"] = (
+            lambda: Multinomial(specs.multinomial_odds, "multinomial_odds"),
+            specs.multinomial_odds.refit_days,
+        )
+    step_days = min(cadence for _, cadence in factories.values())
+    results = frame[[*DixonColes.COLUMNS, "day"]]
+
+    pieces = []
+    for season in seasons:
+        test = frame[frame["season"] == season]
+        if test.empty:
+            continue
+        fitted: dict[str, tuple[OutcomeModel, int]] = {}
+        out = test[["match_id", "competition", "season", "kickoff_date", "outcome"]].copy()
+        days = test["day"].to_numpy()
+        window_start = int(days.min())
+        while window_start <= days.max():
+            in_window = (days >= window_start) & (days < window_start + step_days)
+            if in_window.any():
+                rows = test[in_window]
+                train = trainable[trainable["day"] < window_start]
+                for name, (factory, cadence) in factories.items():
+                    last = fitted.get(name)
+                    if last is None or window_start - last[1] >= cadence:
+                        fit_on = train
+                        if name == "multinomial_odds":
+                            fit_on = train.dropna(subset=list(market.OPENING_FEATURES))
+                        if name == "dixon_coles":
+                            # every earlier match of the window's leagues, burn-in included
+                            fit_on = results[
+                                (results["day"] < window_start)
+                                & results["competition"].isin(rows["competition"].unique())
+                            ]
+                        fitted[name] = (factory().fit(fit_on), window_start)
+                    model = fitted[name][0]
+                    probs = _predict(name, model, rows, fitted)
+                    out.loc[rows.index, [f"{name}_{o}" for o in OUTCOMES]] = probs
+            window_start += step_days
+        pieces.append(out)
+        log.info("backtest season done", season=season, matches=len(out))
+    predictions = pd.concat(pieces)
+    models = list(factories)
+
+    weights: dict[str, dict[str, float]] = {}
+    for stats_model, ens_name in (
+        ("multinomial", "ensemble"),
+        ("multinomial_odds", "ensemble_odds"),
+    ):
+        if stats_model not in factories:
+            continue
+        weights[ens_name] = _add_ensemble(predictions, seasons, stats_model, ens_name, config)
+        models.append(ens_name)
+
+    if odds is not None and len(odds):
+        for name, method in zip(MARKETS, market.METHODS, strict=True):
+            probs = market.market_probabilities(odds, method)
+            joined = predictions[["match_id"]].join(probs, on="match_id")
+            for o in OUTCOMES:
+                predictions[f"{name}_{o}"] = joined[f"p_{o}"].to_numpy()
+    return BacktestResult(predictions.reset_index(drop=True), models, weights, config)
+
+
+def _predict(
+    name: str, model: OutcomeModel, rows: pd.DataFrame, fitted: dict[str, tuple[OutcomeModel, int]]
+) -> FloatArray:
+    """The model's forecasts; the odds model falls back to the stats-only one without odds."""
+    if name != "multinomial_odds":
+        return model.predict_proba(rows)
+    probs = fitted["multinomial"][0].predict_proba(rows)
+    with_odds = rows[list(market.OPENING_FEATURES)].notna().all(axis=1).to_numpy()
+    if with_odds.any():
+        probs[with_odds] = model.predict_proba(rows[with_odds])
+    return probs
+
+
+def _add_ensemble(
+    predictions: pd.DataFrame,
+    seasons: Sequence[str],
+    stats_model: str,
+    name: str,
+    config: BacktestConfig,
+) -> dict[str, float]:
+    """Pool Dixon-Coles with ``stats_model``; each season's weight is chosen on the seasons
+    forecast before it (expanding), the ``final`` one on all of them."""
+    chosen: dict[str, float] = {}
+    dc = predictions[[f"dixon_coles_{o}" for o in OUTCOMES]].to_numpy(dtype=float)
+    other = predictions[[f"{stats_model}_{o}" for o in OUTCOMES]].to_numpy(dtype=float)
+    outcome = predictions["outcome"].to_numpy()
+    season = predictions["season"].to_numpy()
+    pooled = np.empty_like(dc)
+    for i, s in enumerate(seasons):
+        earlier = np.isin(season, seasons[:i])
+        weight = (
+            choose_weight(dc[earlier], other[earlier], outcome[earlier])
+            if earlier.any()
+            else config.ensemble_weight
+        )
+        chosen[s] = weight
+        now = season == s
+        pooled[now] = pool(dc[now], other[now], weight)
+    chosen["final"] = choose_weight(dc, other, outcome)
+    for k, o in enumerate(OUTCOMES):
+        predictions[f"{name}_{o}"] = pooled[:, k]
+    return chosen
+
+
+def summarise(result: BacktestResult, with_market_only: bool = True) -> pd.DataFrame:
+    """Metrics of every model and the market per (competition, season), per competition,
+    per season and overall ('ALL'), on the test seasons' matches that have a market price."""
+    pred = result.predictions[result.predictions["season"].isin(result.config.test_seasons)]
+    names = list(result.models)
+    if "market_home" in pred.columns:
+        names += list(MARKETS)
+        if with_market_only:
+            pred = pred[pred["market_home"].notna()]
+    groups: list[tuple[str, str, pd.DataFrame]] = [("ALL", "ALL", pred)]
+    groups += [("ALL", str(s), g) for s, g in pred.groupby("season", sort=True)]
+    groups += [(str(c), "ALL", g) for c, g in pred.groupby("competition", sort=True)]
+    groups += [
+        (str(c), str(s), g) for (c, s), g in pred.groupby(["competition", "season"], sort=True)
+    ]
+    records = []
+    for comp, season, rows in groups:
+        outcome = rows["outcome"].to_numpy()
+        for name in names:
+            probs = rows[[f"{name}_{o}" for o in OUTCOMES]].to_numpy(dtype=float)
+            records.append(
+                {
+                    "model": name,
+                    "competition": comp,
+                    "season": season,
+                    **metrics.score(probs, outcome),
+                }
+            )
+    return pd.DataFrame.from_records(records)

@@ -1,0 +1,1 @@
+"""Outcome models behind one small interface (``ml.models.base.OutcomeModel``)."""
