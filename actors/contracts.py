@@ -70,6 +70,11 @@ def import_history(league: str, season: str) -> Message[Any]:
     return message("etl", "import_history", payload(league=league, season=season))
 
 
+def validate_batch(batch_id: int) -> Message[Any]:
+    """Run the validation gate on one stored ingest batch."""
+    return message("validate", "validate_batch", payload(batch_id=int(batch_id)))
+
+
 def model_promoted(version: str, previous: str | None) -> Message[Any]:
     """``champion`` of footcast-outcome now names ``version`` (``previous`` before, if any)."""
     return message("ops", "model_promoted", payload(version=str(version), previous=previous))

@@ -13,7 +13,13 @@ from core.logging import configure_logging
 from core.settings import Settings
 
 #: Actor modules a worker serves, in import order.
-ACTOR_MODULES = ("actors.health", "actors.heartbeat", "actors.scrape")
+ACTOR_MODULES = (
+    "actors.health",
+    "actors.heartbeat",
+    "actors.scrape",
+    "actors.ingest",
+    "actors.validate",
+)
 
 
 def boot() -> None:

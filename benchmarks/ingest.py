@@ -39,7 +39,7 @@ def main() -> None:
     files = available_seasons(settings.football_data_url)
     validate = not args.no_validate
     try:
-        with connect(bench) as conn:
+        with connect(bench, autocommit=True) as conn:
             migrate(conn)
             if validate:
                 import etl.validation  # noqa: F401  (its import time is not ingest time)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import click
 
+from cli.batches import batches
 from cli.context import pass_settings
 from cli.db import db
 from cli.demo import demo
 from cli.dlq import dlq
 from cli.heartbeat import heartbeat
+from cli.ingest import ingest
 from cli.model import model
 from cli.ping import ping
+from cli.store import store
 from cli.teams import teams
 
 __all__ = ["main", "pass_settings"]
@@ -31,4 +34,7 @@ main.add_command(dlq)
 main.add_command(heartbeat)
 main.add_command(ping)
 main.add_command(teams)
+main.add_command(ingest)
+main.add_command(store)
+main.add_command(batches)
 main.add_command(model)

@@ -23,7 +23,7 @@ def teams() -> None:
 @pass_settings
 def seed_command(settings: Settings) -> None:
     """Load the curated alias table shipped with footcast (idempotent)."""
-    with connect(settings) as conn:
+    with connect(settings, autocommit=True) as conn:
         changed = seed_aliases(conn)
     click.echo(f"aliases seeded ({changed} rows changed)")
 
@@ -48,7 +48,7 @@ def alias_add(
         country = COMPETITIONS[competition_code(competition)].country if competition else None
     except EtlError as exc:
         raise click.ClickException(str(exc)) from exc
-    with connect(settings) as conn:
+    with connect(settings, autocommit=True) as conn, conn.transaction():
         seed_aliases(conn)
         row = conn.execute("SELECT id FROM teams WHERE name = %s", (team,)).fetchone()
         if row is None and not create:
@@ -66,7 +66,7 @@ def alias_add(
 @pass_settings
 def alias_list(settings: Settings, source: str | None, as_json: bool) -> None:
     """Every alias and the canonical team it resolves to."""
-    with connect(settings) as conn:
+    with connect(settings, autocommit=True) as conn:
         rows = list_aliases(conn, source)
     if as_json:
         keys = ("source", "alias", "team")

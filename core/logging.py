@@ -20,7 +20,7 @@ from core.settings import Settings
 SECRET_KEY_PATTERN = re.compile(r"pass(word)?|secret|token|api_?key|credential", re.IGNORECASE)
 MASK = "***"
 #: Chatty libraries whose INFO lines are connection chatter, not events.
-QUIET_LOGGERS = ("pika", "botocore", "urllib3", "alembic", "git")
+QUIET_LOGGERS = ("pika", "botocore", "urllib3", "alembic", "git", "great_expectations")
 
 
 class SecretRedactor:

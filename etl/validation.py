@@ -240,10 +240,16 @@ def _check(result: Any) -> dict[str, Any]:
         "success": bool(result.success),
         "unexpected_count": int(details.get("unexpected_count") or 0),
         "unexpected_sample": [
-            v if isinstance(v, int | float | str | bool | None) else str(v)
-            for v in (details.get("partial_unexpected_list") or [])[:REPORT_SAMPLE]
+            _plain(v) for v in (details.get("partial_unexpected_list") or [])[:REPORT_SAMPLE]
         ],
     }
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly scalar (numpy integers and floats become Python ones)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return value if isinstance(value, int | float | str | bool | None) else str(value)
 
 
 def batch_frames(
@@ -324,13 +330,14 @@ def validate_batches(conn: psycopg.Connection, batch_ids: list[int]) -> dict[int
     batch's report is stored on it. A batch holding no rows is quarantined: an import that
     stored nothing has nothing to vouch for.
     """
-    batches = {}
-    for batch_id in batch_ids:
-        batch = get_batch(conn, batch_id)
-        if batch is None:
-            raise ValidationFailed(f"no batch {batch_id}")
-        batches[batch_id] = batch
-    matches, stats, odds = batch_frames(conn, list(batches))
+    with conn.transaction():
+        batches = {}
+        for batch_id in batch_ids:
+            batch = get_batch(conn, batch_id)
+            if batch is None:
+                raise ValidationFailed(f"no batch {batch_id}")
+            batches[batch_id] = batch
+        matches, stats, odds = batch_frames(conn, list(batches))
     frames = prepare_frames(matches, stats, odds)
     reports: dict[int, GateReport] = {}
     with _lock:

@@ -58,7 +58,7 @@ def test_close_names_are_recognised_and_different_clubs_are_not():
 
 @pytest.mark.integration
 def test_known_aliases_resolve_to_one_team_and_seeding_twice_changes_nothing(pg_settings):
-    with connect(pg_settings) as conn:
+    with connect(pg_settings, autocommit=True) as conn:
         migrate(conn)
         assert seed_aliases(conn) > 0
         assert seed_aliases(conn) == 0
@@ -71,7 +71,7 @@ def test_known_aliases_resolve_to_one_team_and_seeding_twice_changes_nothing(pg_
 
 @pytest.mark.integration
 def test_a_name_close_to_a_known_team_stops_with_the_candidates_and_the_fix(pg_settings):
-    with connect(pg_settings) as conn:
+    with connect(pg_settings, autocommit=True) as conn:
         migrate(conn)
         with pytest.raises(UnknownTeam) as caught:
             resolve_team(conn, "whoscored", "Man. United", "E0")
@@ -83,7 +83,7 @@ def test_a_name_close_to_a_known_team_stops_with_the_candidates_and_the_fix(pg_s
 
 @pytest.mark.integration
 def test_a_name_close_to_nothing_becomes_a_new_team_once(pg_settings):
-    with connect(pg_settings) as conn:
+    with connect(pg_settings, autocommit=True) as conn:
         migrate(conn)
         first = resolve_team(conn, "football-data", "Wrexham", "E0")
         again = resolve_team(conn, "football-data", "Wrexham", "E0")
@@ -97,7 +97,7 @@ def test_a_name_close_to_nothing_becomes_a_new_team_once(pg_settings):
 def test_an_operator_alias_fixes_a_close_name_from_the_command_line(pg_settings):
     runner = CliRunner()
     env = pg_settings.as_env()
-    with connect(pg_settings) as conn:
+    with connect(pg_settings, autocommit=True) as conn:
         migrate(conn)
     added = runner.invoke(
         main,
@@ -114,7 +114,7 @@ def test_an_operator_alias_fixes_a_close_name_from_the_command_line(pg_settings)
         "alias": "Man. United",
         "team": "Manchester United",
     } in json.loads(listed.output)
-    with connect(pg_settings) as conn:
+    with connect(pg_settings, autocommit=True) as conn:
         assert resolve_team(conn, "whoscored", "Man. United", "E0") == resolve_team(
             conn, "football-data", "Man United", "E0"
         )
