@@ -78,3 +78,19 @@ def validate_batch(batch_id: int) -> Message[Any]:
 def model_promoted(version: str, previous: str | None) -> Message[Any]:
     """``champion`` of footcast-outcome now names ``version`` (``previous`` before, if any)."""
     return message("ops", "model_promoted", payload(version=str(version), previous=previous))
+
+
+def featurise(fixtures: list[dict[str, Any]]) -> Message[Any]:
+    """Compute (and cache) the features of normalised fixtures (``core.fixtures``)."""
+    return message("ml", "featurise", payload(fixtures=fixtures))
+
+
+def predict(fixtures: list[dict[str, Any]], sent_at: float) -> Message[Any]:
+    """Forecast normalised fixtures (``core.fixtures``), up to a matchday of them at once;
+    ``sent_at`` (unix seconds) lets the worker report how long the message queued."""
+    return message("ml", "predict", payload(fixtures=fixtures, sent_at=sent_at))
+
+
+def invalidate_cache(keep_version: str) -> Message[Any]:
+    """Drop cached predictions of every model version but ``keep_version``."""
+    return message("ops", "invalidate_cache", payload(keep_version=str(keep_version)))

@@ -19,6 +19,8 @@ ACTOR_MODULES = (
     "actors.scrape",
     "actors.ingest",
     "actors.validate",
+    "actors.predict",
+    "actors.model_events",
 )
 
 

@@ -9,22 +9,52 @@ import falcon.media
 import orjson
 
 from actors.bus import Bus
+from actors.dead_letters import dead_letter_counts
 from api.errors import install_error_handling
+from api.forecasting import Forecasts
+from api.metrics import Metrics, MetricsResource, RequestMetrics, StateCollector
 from api.middleware import AccessLog, BodyLimit, RequestId
+from api.openapi import OpenApi
+from api.resources.catalogue import Champion, Fixtures, Teams
 from api.resources.health import Liveness, Readiness
 from api.resources.ping import Ping
+from api.resources.predictions import Predict, Predictions
+from api.store import StoreReader
+from core.cache import Cache
+from core.redis import results_client
 from core.settings import Settings
 
 
 def create_app(settings: Settings, bus: Bus | None = None) -> falcon.App:
     bus = bus or Bus.from_settings(settings)
-    middleware: list[Any] = [RequestId(), BodyLimit(), AccessLog()]
+    metrics = Metrics()
+    middleware: list[Any] = [RequestId(), BodyLimit(), AccessLog(), RequestMetrics(metrics)]
     app = falcon.App(middleware=middleware)
     json_handler = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     install_error_handling(app)
+    forecasts = Forecasts(
+        bus,
+        Cache.from_settings(settings),
+        results_client(settings),
+        metrics,
+        settings.predict_timeout_ms,
+        settings.result_ttl_ms,
+    )
+    store = StoreReader(settings)
+    predictions = Predictions(forecasts)
     app.add_route("/health/live", Liveness())
     app.add_route("/health/ready", Readiness(settings))
     app.add_route("/v1/ping", Ping(bus, settings.predict_timeout_ms))
+    app.add_route("/v1/predict", Predict(forecasts))
+    app.add_route("/v1/predictions", predictions)
+    app.add_route("/v1/predictions/batch", predictions, suffix="batch")
+    app.add_route("/v1/predictions/{task_id}", predictions, suffix="item")
+    app.add_route("/v1/fixtures", Fixtures(store, forecasts))
+    app.add_route("/v1/teams", Teams(store))
+    app.add_route("/v1/models/champion", Champion(forecasts))
+    app.add_route("/openapi.json", OpenApi())
+    state = StateCollector(forecasts.serving_or_none, lambda: dead_letter_counts(settings))
+    app.add_route("/metrics", MetricsResource(metrics, state))
     return app

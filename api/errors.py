@@ -14,6 +14,7 @@ import structlog
 
 from actors.bus import ActorFailed, BusUnavailable, ResultNotReady
 from actors.contracts import ContractError
+from core.fixtures import InvalidFixture
 
 #: Seconds a client should wait before retrying after a 503.
 RETRY_AFTER_S = 1
@@ -87,6 +88,13 @@ def _contract_error(
     raise ApiError(422, "invalid_message", str(exc))
 
 
+def _invalid_fixture(
+    req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any
+) -> None:
+    assert isinstance(exc, InvalidFixture)
+    raise invalid_field(exc.field, str(exc))
+
+
 def _unexpected(req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any) -> None:
     if isinstance(exc, falcon.HTTPError):
         raise exc
@@ -102,3 +110,4 @@ def install_error_handling(app: falcon.App) -> None:
     app.add_error_handler(ResultNotReady, _result_not_ready)
     app.add_error_handler(ActorFailed, _actor_failed)
     app.add_error_handler(ContractError, _contract_error)
+    app.add_error_handler(InvalidFixture, _invalid_fixture)

@@ -13,6 +13,7 @@ from cli.heartbeat import heartbeat
 from cli.ingest import ingest
 from cli.model import model
 from cli.ping import ping
+from cli.predict import predict
 from cli.store import store
 from cli.teams import teams
 
@@ -33,6 +34,7 @@ main.add_command(demo)
 main.add_command(dlq)
 main.add_command(heartbeat)
 main.add_command(ping)
+main.add_command(predict)
 main.add_command(teams)
 main.add_command(ingest)
 main.add_command(store)

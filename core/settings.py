@@ -43,12 +43,15 @@ class Settings:
     whoscored_backoff_s: float = 2.0  #: first retry delay; doubles each retry, with jitter
     whoscored_block_cooldown_s: float = 1800.0  #: no requests for this long after a block
     scraper_contact: str = ""  #: e-mail or URL put in the scraper's User-Agent
+    whoscored_competitions: str = "E0,SP1,D1,I1,F1"  #: what the daily ingest DAG scrapes
     log_format: str = "auto"  #: json | console | auto (console on a terminal, else json)
     log_level: str = "INFO"
     health_timeout_ms: int = 500
     predict_timeout_ms: int = 30_000
     feature_cache_ttl_s: int = 6 * 3600
     prediction_cache_ttl_s: int = 24 * 3600
+    model_check_interval_s: float = 2.0  #: how often a worker asks which model is champion
+    data_check_interval_s: float = 60.0  #: how often a worker checks the store for new matches
     result_ttl_ms: int = 10 * 60 * 1000
     max_deliveries: int = 3  #: starts of one message whose worker died, before dead-lettering
     db_pool_max: int = 8

@@ -1,0 +1,31 @@
+"""gunicorn hooks of the API: ``gunicorn -c python:api.gunicorn_conf api.wsgi:app``.
+
+The API runs several gunicorn worker processes, and ``GET /metrics`` must count the
+requests of all of them, so metrics use prometheus-client's multiprocess mode: every
+process writes its samples to files in one directory (``PROMETHEUS_MULTIPROC_DIR``, a fresh
+temporary directory unless set), which any process reads when scraped. The directory is
+set here, in the master, before any worker imports prometheus-client.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def on_starting(server: Any) -> None:
+    directory = Path(os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="footcast-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(directory)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

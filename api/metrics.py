@@ -1,0 +1,139 @@
+"""Prometheus metrics of the API, and the ``GET /metrics`` resource.
+
+Under gunicorn (``api.gunicorn_conf``) samples of every worker process are collected from
+the multiprocess directory; without it (tests, a single process) each app has a registry of
+its own. Values that are state rather than events — the model version served, dead letters
+waiting — are read when scraped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import falcon
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+from actors.bus import BusError
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+#: Latency buckets (s): sub-millisecond cache hits up to the sync timeout.
+LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0)
+
+log = structlog.get_logger("footcast.metrics")
+
+
+class Metrics:
+    """The API's counters and histograms."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "footcast_http_requests",
+            "HTTP requests answered",
+            ["route", "method", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "footcast_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["route", "method"],
+            buckets=LATENCY_BUCKETS_S,
+            registry=r,
+        )
+        self.predictions = Counter(
+            "footcast_predictions", "Predictions answered", ["source", "model_version"], registry=r
+        )
+        self.cache = Counter(
+            "footcast_cache_lookups", "Prediction cache lookups", ["result"], registry=r
+        )
+        self.queue_wait = Histogram(
+            "footcast_queue_wait_seconds",
+            "Time a predict message waited before a worker took it",
+            buckets=LATENCY_BUCKETS_S,
+            registry=r,
+        )
+
+    def observe_request(self, route: str, method: str, status: int, elapsed_s: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route, method).observe(elapsed_s)
+
+
+class RequestMetrics:
+    """Middleware counting every request by route template, method and status."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
+        started = getattr(req.context, "started", None)
+        elapsed_s = time.perf_counter() - started if started is not None else 0.0
+        route = req.uri_template or "unmatched"
+        self.metrics.observe_request(route, req.method, resp.status_code, elapsed_s)
+
+
+class StateCollector(Collector):
+    """Model version served and dead letters waiting, read at scrape time."""
+
+    def __init__(
+        self,
+        serving: Callable[[], dict[str, Any] | None],
+        dead_letters: Callable[[], dict[str, int]],
+    ) -> None:
+        self.serving = serving
+        self.dead_letters = dead_letters
+
+    def collect(self) -> Iterator[Metric]:
+        model = GaugeMetricFamily(
+            "footcast_model_info", "Model version the workers serve", labels=["name", "version"]
+        )
+        record = self.serving()
+        if record:
+            model.add_metric([record["model_name"], record["model_version"]], 1.0)
+        yield model
+        letters = GaugeMetricFamily(
+            "footcast_dead_letters", "Messages waiting in each dead-letter queue", labels=["queue"]
+        )
+        try:
+            for queue, count in self.dead_letters().items():
+                letters.add_metric([queue], float(count))
+        except BusError as exc:
+            log.warning("dead-letter counts unavailable", error=str(exc))
+        yield letters
+
+
+class MetricsResource:
+    """``GET /metrics`` in the Prometheus text format."""
+
+    def __init__(self, metrics: Metrics, state: Collector) -> None:
+        self.metrics = metrics
+        self.state = state
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        directory = os.environ.get(MULTIPROC_ENV)
+        registry = CollectorRegistry(auto_describe=True)
+        if directory:
+            MultiProcessCollector(registry, path=directory)
+        else:
+            registry.register(_Forward(self.metrics.registry))
+        registry.register(self.state)
+        resp.content_type = CONTENT_TYPE_LATEST
+        resp.data = generate_latest(registry)
+
+
+class _Forward(Collector):
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self.registry.collect())

@@ -1,0 +1,474 @@
+"""The OpenAPI 3.1 document of the API (``GET /openapi.json``).
+
+Written by hand next to the resources it describes; the test suite validates every
+response it receives against it, so the two cannot drift apart unnoticed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+_STR = {"type": "string"}
+_NUM = {"type": "number"}
+_PROB = {"type": "number", "minimum": 0, "maximum": 1}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}
+
+
+SCHEMAS: dict[str, Any] = {
+    "ErrorBody": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {
+            "code": _STR,
+            "message": _STR,
+            "field": _STR,
+            "candidates": {"type": "array", "items": _STR},
+            "id": _STR,
+            "poll": _STR,
+        },
+    },
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {"error": _ref("ErrorBody")},
+    },
+    "NamedFixture": {
+        "type": "object",
+        "required": ["home_team", "away_team", "competition"],
+        "additionalProperties": False,
+        "properties": {
+            "home_team": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 80,
+                "examples": ["Arsenal"],
+            },
+            "away_team": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 80,
+                "examples": ["Chelsea"],
+            },
+            "competition": {"type": "string", "minLength": 1, "maxLength": 80, "examples": ["E0"]},
+            "kickoff": {
+                "type": "string",
+                "description": "ISO date or date-time; today (UTC) when omitted",
+                "examples": ["2024-08-17"],
+            },
+        },
+    },
+    "MatchFixture": {
+        "type": "object",
+        "required": ["match_id"],
+        "additionalProperties": False,
+        "properties": {"match_id": {"type": "integer", "minimum": 1}},
+    },
+    "Fixture": {"oneOf": [_ref("NamedFixture"), _ref("MatchFixture")]},
+    "ResolvedFixture": {
+        "type": "object",
+        "required": ["home_team", "away_team", "competition", "kickoff"],
+        "properties": {
+            "home_team": _STR,
+            "away_team": _STR,
+            "competition": _STR,
+            "kickoff": {"type": "string", "format": "date"},
+            "match_id": {"type": "integer"},
+        },
+    },
+    "Forecast": {
+        "type": "object",
+        "required": [
+            "p_home",
+            "p_draw",
+            "p_away",
+            "xg_home",
+            "xg_away",
+            "p_over_2_5",
+            "p_btts",
+            "top_scores",
+        ],
+        "properties": {
+            "p_home": _PROB,
+            "p_draw": _PROB,
+            "p_away": _PROB,
+            "xg_home": {"type": "number", "minimum": 0},
+            "xg_away": {"type": "number", "minimum": 0},
+            "p_over_2_5": _PROB,
+            "p_btts": _PROB,
+            "top_scores": {
+                "type": "array",
+                "description": "the likeliest final scores, likeliest first",
+                "items": {
+                    "type": "object",
+                    "required": ["home", "away", "p"],
+                    "properties": {
+                        "home": {"type": "integer", "minimum": 0},
+                        "away": {"type": "integer", "minimum": 0},
+                        "p": _PROB,
+                    },
+                },
+            },
+        },
+    },
+    "Prediction": {
+        "type": "object",
+        "required": ["fixture", "model", "forecast", "data_version", "cached"],
+        "properties": {
+            "fixture": _ref("ResolvedFixture"),
+            "model": {
+                "type": "object",
+                "required": ["name", "version"],
+                "properties": {"name": _STR, "version": _STR},
+            },
+            "forecast": _ref("Forecast"),
+            "data_version": _STR,
+            "cached": {"type": "boolean"},
+        },
+    },
+    "PredictionOrError": {
+        "oneOf": [
+            _ref("Prediction"),
+            {
+                "type": "object",
+                "required": ["error"],
+                "additionalProperties": False,
+                "properties": {"error": _ref("ErrorBody")},
+            },
+        ]
+    },
+    "Batch": {
+        "type": "object",
+        "required": ["predictions"],
+        "properties": {"predictions": {"type": "array", "items": _ref("PredictionOrError")}},
+    },
+    "Task": {
+        "type": "object",
+        "required": ["id", "status"],
+        "properties": {
+            "id": _STR,
+            "status": {"enum": ["queued", "done", "failed"]},
+            "poll": _STR,
+            "result": {"oneOf": [_ref("Prediction"), _ref("Batch")]},
+            "error": _ref("ErrorBody"),
+        },
+    },
+    "UpcomingFixture": {
+        "type": "object",
+        "required": ["match_id", "competition", "season", "kickoff", "home_team", "away_team"],
+        "properties": {
+            "match_id": {"type": "integer"},
+            "competition": _STR,
+            "season": _STR,
+            "kickoff": {"type": "string", "format": "date"},
+            "home_team": _STR,
+            "away_team": _STR,
+            "prediction": {"oneOf": [_ref("Prediction"), {"type": "null"}]},
+            "error": _ref("ErrorBody"),
+        },
+    },
+    "Check": {
+        "type": "object",
+        "required": ["status", "latency_ms"],
+        "properties": {
+            "status": {"enum": ["up", "down", "degraded"]},
+            "latency_ms": _NUM,
+            "detail": _STR,
+        },
+    },
+}
+
+_PARAM_COMPETITION = {
+    "name": "competition",
+    "in": "query",
+    "schema": {"type": "string"},
+    "description": "competition code, e.g. E0",
+}
+
+
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document."""
+    responses = {
+        f"E{status}": _json(_ref("Error"), reason)
+        for status, reason in {
+            400: "Malformed JSON or empty body",
+            404: "Not found (an unknown team names the closest known teams in `candidates`)",
+            405: "Method not allowed",
+            413: "Body over 64 KiB",
+            415: "Body not sent as application/json",
+            422: "A field is missing or invalid (named in `field`)",
+            502: "The worker failed for good",
+            503: "Broker, results backend or store unavailable (see `Retry-After`)",
+            504: "No answer within the sync timeout; poll `poll` (also in `Location`)",
+        }.items()
+    }
+    fixture_body = {"required": True, "content": {"application/json": {"schema": _ref("Fixture")}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "footcast",
+            "version": "1",
+            "description": "Football match forecasts served from the champion model. Every "
+            "error has the shape of `Error`.",
+        },
+        "paths": {
+            "/v1/predict": {
+                "post": {
+                    "summary": "Forecast one fixture, waiting for the answer",
+                    "requestBody": fixture_body,
+                    "responses": {
+                        "200": _json(_ref("Prediction"), "The forecast"),
+                        **_errors(400, 404, 413, 415, 422, 503, 504),
+                    },
+                }
+            },
+            "/v1/predictions": {
+                "post": {
+                    "summary": "Queue a forecast of one fixture; poll the task",
+                    "requestBody": fixture_body,
+                    "responses": {
+                        "202": {
+                            **_json(_ref("Task"), "Queued"),
+                            "headers": {"Location": {"schema": {"type": "string"}}},
+                        },
+                        **_errors(400, 413, 415, 422, 503),
+                    },
+                }
+            },
+            "/v1/predictions/{task_id}": {
+                "get": {
+                    "summary": "A queued forecast: queued, done with its result, or failed",
+                    "parameters": [
+                        {"name": "task_id", "in": "path", "required": True, "schema": _STR}
+                    ],
+                    "responses": {"200": _json(_ref("Task"), "The task"), **_errors(404, 503)},
+                }
+            },
+            "/v1/predictions/batch": {
+                "post": {
+                    "summary": "Forecast up to 100 fixtures (a matchday) together",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["fixtures"],
+                                    "properties": {
+                                        "fixtures": {
+                                            "type": "array",
+                                            "minItems": 1,
+                                            "maxItems": 100,
+                                            "items": _ref("Fixture"),
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(
+                            _ref("Batch"), "A prediction or an error per fixture, in order"
+                        ),
+                        **_errors(400, 413, 415, 422, 503, 504),
+                    },
+                }
+            },
+            "/v1/fixtures": {
+                "get": {
+                    "summary": "Scheduled fixtures in a date range, with their forecasts",
+                    "parameters": [
+                        _PARAM_COMPETITION,
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["fixtures", "from", "to"],
+                                "properties": {
+                                    "competition": {"type": ["string", "null"]},
+                                    "from": {"type": "string", "format": "date"},
+                                    "to": {"type": "string", "format": "date"},
+                                    "fixtures": {"type": "array", "items": _ref("UpcomingFixture")},
+                                },
+                            },
+                            "Fixtures, soonest first",
+                        ),
+                        **_errors(422, 503, 504),
+                    },
+                }
+            },
+            "/v1/teams": {
+                "get": {
+                    "summary": "Teams (of a competition) and their other spellings",
+                    "parameters": [_PARAM_COMPETITION],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["teams"],
+                                "properties": {
+                                    "competition": {"type": ["string", "null"]},
+                                    "teams": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["name", "aliases"],
+                                            "properties": {
+                                                "name": _STR,
+                                                "aliases": {"type": "array", "items": _STR},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                            "Teams by name",
+                        ),
+                        **_errors(422, 503),
+                    },
+                }
+            },
+            "/v1/models/champion": {
+                "get": {
+                    "summary": "The model the workers serve, with its backtest metrics",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["name", "version", "data_version", "metrics"],
+                                "properties": {
+                                    "name": _STR,
+                                    "version": _STR,
+                                    "promoted_at": {"type": ["string", "null"]},
+                                    "loaded_at": {"type": ["string", "null"]},
+                                    "data_version": _STR,
+                                    "metrics": {"type": "object", "additionalProperties": _NUM},
+                                },
+                            },
+                            "The champion",
+                        ),
+                        **_errors(503),
+                    },
+                }
+            },
+            "/v1/ping": {
+                "post": {
+                    "summary": "A round trip through the bus and a worker",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "message": {"type": "string", "maxLength": 200},
+                                        "queue": {"enum": ["etl", "validate", "ml", "ops"]},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(
+                            {"type": "object", "required": ["pong", "queue", "roundtrip_ms"]},
+                            "The worker's answer",
+                        ),
+                        **_errors(400, 413, 415, 422, 502, 503, 504),
+                    },
+                }
+            },
+            "/health/live": {
+                "get": {
+                    "summary": "The process answers",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["status"],
+                                "properties": {"status": {"const": "ok"}},
+                            },
+                            "Alive",
+                        )
+                    },
+                }
+            },
+            "/health/ready": {
+                "get": {
+                    "summary": "Dependencies answer (a down cache only degrades)",
+                    "responses": {
+                        code: _json(
+                            {
+                                "type": "object",
+                                "required": ["status", "checks"],
+                                "properties": {
+                                    "status": {"enum": ["ready", "unavailable"]},
+                                    "checks": {
+                                        "type": "object",
+                                        "additionalProperties": _ref("Check"),
+                                    },
+                                },
+                            },
+                            description,
+                        )
+                        for code, description in (("200", "Ready"), ("503", "Not ready"))
+                    },
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics",
+                    "responses": {
+                        "200": {
+                            "description": "Text exposition format",
+                            "content": {"text/plain": {}},
+                        }
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS, "responses": responses},
+    }
+
+
+class OpenApi:
+    """``GET /openapi.json``."""
+
+    def __init__(self) -> None:
+        self.document = document()
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = self.document

@@ -1,0 +1,112 @@
+"""What can be forecast: upcoming fixtures (with predictions), teams, the champion model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import falcon
+
+from api.errors import RETRY_AFTER_S, ApiError, invalid_field
+from api.forecasting import BATCH, Forecasts
+from api.store import StoreReader
+from core.fixtures import today_utc
+
+#: Default and largest number of fixtures one page lists.
+DEFAULT_FIXTURES, MAX_FIXTURES = 50, 100
+#: Default span of ``/v1/fixtures`` from ``from`` when ``to`` is not given (days).
+DEFAULT_SPAN_DAYS = 14
+_CODE = re.compile(r"^[A-Za-z0-9 .\-]{1,40}$")
+
+
+def _competition(req: falcon.Request, required: bool = False) -> str | None:
+    value = req.get_param("competition")
+    if value is None:
+        if required:
+            raise invalid_field("competition", "competition is required")
+        return None
+    if not _CODE.match(value):
+        raise invalid_field("competition", "competition must be a code such as E0")
+    return value
+
+
+def _date(req: falcon.Request, name: str, default: dt.date) -> dt.date:
+    value = req.get_param(name)
+    if value is None:
+        return default
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise invalid_field(name, f"{name} must be a date (YYYY-MM-DD)") from None
+
+
+class Fixtures:
+    """``GET /v1/fixtures``: scheduled matches in a date range, each with its prediction."""
+
+    def __init__(self, store: StoreReader, forecasts: Forecasts) -> None:
+        self.store = store
+        self.forecasts = forecasts
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        competition = _competition(req)
+        start = _date(req, "from", today_utc())
+        end = _date(req, "to", start + dt.timedelta(days=DEFAULT_SPAN_DAYS))
+        if end < start:
+            raise invalid_field("to", "to must not be before from")
+        limit = (
+            req.get_param_as_int("limit", min_value=1, max_value=MAX_FIXTURES) or DEFAULT_FIXTURES
+        )
+        fixtures = self.store.fixtures(competition, start, end, limit)
+        asked = [
+            {k: f[k] for k in ("home_team", "away_team", "competition", "kickoff")}
+            for f in fixtures
+        ]
+        answers = self.forecasts.answer(asked, BATCH) if asked else []
+        listed = []
+        for fixture, answer in zip(fixtures, answers, strict=True):
+            if "error" in answer:
+                listed.append({**fixture, "prediction": None, "error": answer["error"]})
+            else:
+                listed.append({**fixture, "prediction": answer})
+        resp.media = {
+            "competition": competition,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "fixtures": listed,
+        }
+
+
+class Teams:
+    """``GET /v1/teams``: canonical team names (and the other spellings that resolve to them)."""
+
+    def __init__(self, store: StoreReader) -> None:
+        self.store = store
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        competition = _competition(req)
+        resp.media = {"competition": competition, "teams": self.store.teams(competition)}
+
+
+class Champion:
+    """``GET /v1/models/champion``: the model the workers serve, with its backtest metrics."""
+
+    def __init__(self, forecasts: Forecasts) -> None:
+        self.forecasts = forecasts
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        record = self.forecasts.serving()
+        if record is None:
+            raise ApiError(
+                503,
+                "no_model",
+                "no worker has loaded a model yet",
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
+        resp.media = {
+            "name": record["model_name"],
+            "version": record["model_version"],
+            "promoted_at": record.get("promoted_at"),
+            "loaded_at": record.get("loaded_at"),
+            "data_version": record["data_version"],
+            "metrics": record.get("metrics") or {},
+        }

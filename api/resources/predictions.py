@@ -1,0 +1,68 @@
+"""Predictions: sync (``/v1/predict``), as tasks (``/v1/predictions``) and by matchday."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from api.errors import ApiError, invalid_field
+from api.forecasting import BATCH, SINGLE, Forecasts, task_url
+from api.validation import json_object
+from core.fixtures import normalise_fixture
+
+#: Most fixtures one batch request may hold.
+MAX_BATCH = 100
+
+
+def fixture_error(error: dict[str, Any]) -> ApiError:
+    """A worker's answer for a fixture it could not place, as the client's error."""
+    code = error.get("code", "invalid_fixture")
+    status = 422 if code == "unknown_competition" else 404
+    extra = {"candidates": error["candidates"]} if "candidates" in error else None
+    return ApiError(status, code, error.get("message", code), field=error.get("field"), extra=extra)
+
+
+def _answered(item: dict[str, Any]) -> dict[str, Any]:
+    if "error" in item:
+        raise fixture_error(item["error"])
+    return item
+
+
+class Predict:
+    """``POST /v1/predict``: a fixture in, its prediction out, blocking up to the timeout."""
+
+    def __init__(self, forecasts: Forecasts) -> None:
+        self.forecasts = forecasts
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        fixture = normalise_fixture(json_object(req))
+        [item] = self.forecasts.answer([fixture], SINGLE)
+        resp.media = _answered(item)
+
+
+class Predictions:
+    """``/v1/predictions``: tasks to poll, and batches answered together."""
+
+    def __init__(self, forecasts: Forecasts) -> None:
+        self.forecasts = forecasts
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        fixture = normalise_fixture(json_object(req))
+        task_id = self.forecasts.submit([fixture], SINGLE)
+        resp.status = falcon.HTTP_202
+        resp.location = task_url(task_id)
+        resp.media = {"id": task_id, "status": "queued", "poll": task_url(task_id)}
+
+    def on_get_item(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
+        status = self.forecasts.status(task_id)
+        if status is None:
+            raise ApiError(404, "unknown_prediction", f"no prediction task {task_id!r}")
+        resp.media = status
+
+    def on_post_batch(self, req: falcon.Request, resp: falcon.Response) -> None:
+        fixtures = json_object(req).get("fixtures")
+        if not isinstance(fixtures, list) or not 0 < len(fixtures) <= MAX_BATCH:
+            raise invalid_field("fixtures", f"fixtures must be a list of 1 to {MAX_BATCH} fixtures")
+        normalised = [normalise_fixture(f, f"fixtures[{i}].") for i, f in enumerate(fixtures)]
+        resp.media = {"predictions": self.forecasts.answer(normalised, BATCH)}

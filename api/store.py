@@ -1,0 +1,85 @@
+"""Read-only store access for the API: upcoming fixtures and teams.
+
+The pool is opened on first use, not when the app is built, so an API whose database is
+down still starts, answers its health probes and serves predictions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from actors.bus import BusUnavailable
+from core.db import open_pool
+from core.settings import Settings
+from etl.store import load_fixtures
+
+#: Longest wait for a pooled connection (s) before answering 503.
+POOL_TIMEOUT_S = 2.0
+
+
+class StoreReader:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pool: ConnectionPool | None = None
+        self._lock = threading.Lock()
+
+    def _connection(self) -> Any:
+        with self._lock:
+            if self._pool is None:
+                self._pool = open_pool(self.settings, min_size=0)
+        return self._pool.connection(timeout=POOL_TIMEOUT_S)
+
+    def _read(self, query: Any) -> Any:
+        try:
+            with self._connection() as conn:
+                return query(conn)
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise BusUnavailable("store", str(exc) or type(exc).__name__) from exc
+
+    def fixtures(
+        self, competition: str | None, start: dt.date, end: dt.date, limit: int
+    ) -> list[dict[str, Any]]:
+        """Scheduled matches kicking off from ``start`` to ``end`` (inclusive), soonest first."""
+
+        def query(conn: psycopg.Connection) -> list[dict[str, Any]]:
+            frame = load_fixtures(conn, [competition] if competition else None)
+            days = frame["kickoff_date"].dt.date
+            frame = frame[(days >= start) & (days <= end)].head(limit)
+            return [
+                {
+                    "match_id": int(row.match_id),
+                    "competition": row.competition,
+                    "season": row.season,
+                    "kickoff": row.kickoff_date.date().isoformat(),
+                    "home_team": row.home_team,
+                    "away_team": row.away_team,
+                }
+                for row in frame.itertuples()
+            ]
+
+        result: list[dict[str, Any]] = self._read(query)
+        return result
+
+    def teams(self, competition: str | None) -> list[dict[str, Any]]:
+        """Teams that played in ``competition`` (every team without it), with their aliases."""
+
+        def query(conn: psycopg.Connection) -> list[dict[str, Any]]:
+            rows = conn.execute(
+                "SELECT t.name, coalesce(array_agg(DISTINCT a.alias)"
+                "   FILTER (WHERE a.alias IS NOT NULL AND a.alias <> t.name), '{}')"
+                " FROM teams t LEFT JOIN team_aliases a ON a.team_id = t.id"
+                " WHERE %(code)s::text IS NULL OR t.id IN ("
+                "   SELECT unnest(ARRAY[m.home_team_id, m.away_team_id]) FROM matches m"
+                "   JOIN competitions c ON c.id = m.competition_id WHERE c.code = %(code)s)"
+                " GROUP BY t.name ORDER BY t.name",
+                {"code": competition},
+            ).fetchall()
+            return [{"name": name, "aliases": sorted(aliases)} for name, aliases in rows]
+
+        result: list[dict[str, Any]] = self._read(query)
+        return result

@@ -1,0 +1,140 @@
+"""The feature and prediction cache (Redis): an optimisation only, never a source of truth.
+
+Keys carry what makes an entry valid, so an entry can never be read in the wrong context:
+
+- ``footcast:features:<data version>:<fixture key>`` — a fixture's features, as computed
+  from the store at that data version;
+- ``footcast:prediction:<model version>:<feature hash>`` — a forecast of one feature
+  vector by one model version (a new champion reads other keys; its predecessor's entries
+  are dropped by ``drop_predictions``);
+
+Producers learn the versions to look up from the serving record (``core.serving``).
+
+Every operation swallows Redis errors: an unreachable cache reads as a miss, a write is
+skipped, and ``degraded`` says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import orjson
+import redis
+
+from core.redis import cache_client
+from core.settings import Settings
+
+PREFIX = "footcast:"
+#: Keys deleted per round trip when dropping a model's predictions.
+DROP_BATCH = 500
+
+
+def fixture_key(fixture: Mapping[str, Any]) -> str:
+    """A stable digest of a normalised fixture (the request's own spelling of it)."""
+    return hashlib.sha1(orjson.dumps(dict(fixture), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def feature_hash(features: Mapping[str, float]) -> str:
+    """A digest of a feature vector: equal vectors share one prediction entry per model."""
+    return hashlib.sha1(orjson.dumps(dict(features), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def features_key(data_version: str, fixture: Mapping[str, Any]) -> str:
+    return f"{PREFIX}features:{data_version}:{fixture_key(fixture)}"
+
+
+def prediction_key(model_version: str, features_digest: str) -> str:
+    return f"{PREFIX}prediction:{model_version}:{features_digest}"
+
+
+class Cache:
+    """Reads and writes of the cache Redis that never raise."""
+
+    def __init__(self, client: redis.Redis, feature_ttl_s: int, prediction_ttl_s: int) -> None:
+        self.client = client
+        self.feature_ttl_s = feature_ttl_s
+        self.prediction_ttl_s = prediction_ttl_s
+        self.degraded = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Cache:
+        return cls(
+            cache_client(settings), settings.feature_cache_ttl_s, settings.prediction_cache_ttl_s
+        )
+
+    def _ok(self) -> None:
+        self.degraded = False
+
+    def get_many(self, keys: Sequence[str]) -> list[Any]:
+        """The decoded values of ``keys`` (``None`` for a miss or an unreachable cache)."""
+        if not keys:
+            return []
+        try:
+            raw = self.client.mget(keys)
+        except redis.RedisError:
+            self.degraded = True
+            return [None] * len(keys)
+        self._ok()
+        return [None if value is None else orjson.loads(value) for value in raw]
+
+    def get(self, key: str) -> Any:
+        return self.get_many([key])[0]
+
+    def store(
+        self,
+        features: Iterable[tuple[str, Mapping[str, Any]]],
+        predictions: Iterable[tuple[str, Mapping[str, Any]]] = (),
+    ) -> None:
+        """Write feature and prediction entries in one round trip, each with its TTL."""
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for key, value in features:
+                pipe.set(key, orjson.dumps(value), ex=self.feature_ttl_s)
+            for key, value in predictions:
+                pipe.set(key, orjson.dumps(value), ex=self.prediction_ttl_s)
+            if len(pipe):
+                pipe.execute()
+        except redis.RedisError:
+            self.degraded = True
+            return
+        self._ok()
+
+    def lookup(
+        self, fixtures: Sequence[Mapping[str, Any]], data_version: str, model_version: str
+    ) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+        """(feature entry, prediction entry) of each fixture, in two round trips.
+
+        A feature entry is ``{"fixture": resolved, "features": {...}, "hash": digest}``; a
+        prediction entry is what the model made of that feature vector.
+        """
+        entries = self.get_many([features_key(data_version, f) for f in fixtures])
+        found = [(i, e) for i, e in enumerate(entries) if e is not None]
+        predictions = self.get_many([prediction_key(model_version, e["hash"]) for _, e in found])
+        out: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = [
+            (e, None) for e in entries
+        ]
+        for (i, entry), prediction in zip(found, predictions, strict=True):
+            out[i] = (entry, prediction)
+        return out
+
+    def drop_predictions(self, keep_version: str) -> int:
+        """Delete cached predictions of every model version but ``keep_version``."""
+        keep = f"{PREFIX}prediction:{keep_version}:".encode()
+        dropped = 0
+        try:
+            batch: list[bytes] = []
+            for key in self.client.scan_iter(match=f"{PREFIX}prediction:*", count=DROP_BATCH):
+                if not key.startswith(keep):
+                    batch.append(key)
+                if len(batch) >= DROP_BATCH:
+                    dropped += int(self.client.unlink(*batch))
+                    batch = []
+            if batch:
+                dropped += int(self.client.unlink(*batch))
+        except redis.RedisError:
+            self.degraded = True
+            return dropped
+        self._ok()
+        return dropped

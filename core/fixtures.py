@@ -1,0 +1,84 @@
+"""The fixture a client asks a forecast for, checked and normalised once for every path.
+
+A fixture is ``{"home_team", "away_team", "competition", "kickoff"?}`` or ``{"match_id"}``.
+The API, the command line and the ``predict`` actor all normalise through
+``normalise_fixture``, so a fixture has one spelling everywhere, cache keys included: names
+stripped, the kickoff an ISO date (today, UTC, when omitted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from core.errors import CoreError
+
+NAME_FIELDS = ("home_team", "away_team", "competition")
+KNOWN_FIELDS = frozenset({*NAME_FIELDS, "kickoff", "match_id"})
+#: Longest team or competition name accepted (characters).
+MAX_NAME_CHARS = 80
+#: Kickoffs outside these years are typos, not fixtures.
+KICKOFF_YEARS = (1990, 2100)
+
+
+class InvalidFixture(CoreError):
+    """Raised when a fixture lacks a field or holds an unusable value; names the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+def today_utc() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _kickoff(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidFixture(field, f"{field} must be an ISO date or date-time string")
+    try:
+        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidFixture(field, f"{field} is not an ISO date: {value[:40]!r}") from None
+    if not KICKOFF_YEARS[0] <= when.year <= KICKOFF_YEARS[1]:
+        raise InvalidFixture(
+            field, f"{field} must fall between {KICKOFF_YEARS[0]} and {KICKOFF_YEARS[1]}"
+        )
+    return when.date().isoformat()
+
+
+def normalise_fixture(value: Any, prefix: str = "", today: dt.date | None = None) -> dict[str, Any]:
+    """The fixture in its one spelling; ``prefix`` goes before field names in errors
+    (``fixtures[3].``)."""
+    if not isinstance(value, dict):
+        raise InvalidFixture(prefix.rstrip(".") or "fixture", "a fixture must be a JSON object")
+    unknown = sorted(set(value) - KNOWN_FIELDS)
+    if unknown:
+        raise InvalidFixture(f"{prefix}{unknown[0]}", f"unknown field {unknown[0]!r} in a fixture")
+    if "match_id" in value:
+        match_id = value["match_id"]
+        if isinstance(match_id, bool) or not isinstance(match_id, int) or match_id <= 0:
+            raise InvalidFixture(f"{prefix}match_id", "match_id must be a positive integer")
+        if set(value) != {"match_id"}:
+            raise InvalidFixture(f"{prefix}match_id", "give either match_id or the teams, not both")
+        return {"match_id": match_id}
+    fixture: dict[str, Any] = {}
+    for name in NAME_FIELDS:
+        field = f"{prefix}{name}"
+        text = value.get(name)
+        if text is None:
+            raise InvalidFixture(field, f"{field} is required (or give match_id)")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_NAME_CHARS:
+            raise InvalidFixture(
+                field, f"{field} must be a non-empty string of at most {MAX_NAME_CHARS} characters"
+            )
+        fixture[name] = " ".join(text.split())
+    if fixture["home_team"].casefold() == fixture["away_team"].casefold():
+        raise InvalidFixture(f"{prefix}away_team", "a team cannot play itself")
+    kickoff = value.get("kickoff")
+    fixture["kickoff"] = (
+        (today or today_utc()).isoformat()
+        if kickoff is None
+        else _kickoff(kickoff, f"{prefix}kickoff")
+    )
+    return fixture

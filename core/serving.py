@@ -1,0 +1,28 @@
+"""The serving record: which model and data version the workers serve now.
+
+Workers write it (results Redis, next to the results it describes) whenever they load a
+champion; the API reads it to look predictions up in the cache without loading a model, and
+to answer ``GET /v1/models/champion``. It lives in the results Redis, which serving needs
+anyway, so it does not vanish with the optional cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import redis
+
+SERVING_KEY = "footcast:serving"
+
+
+def publish_serving(client: redis.Redis, record: dict[str, Any]) -> None:
+    """Replace the serving record (model name and version, data version, promotion time,
+    backtest metrics, load time)."""
+    client.set(SERVING_KEY, orjson.dumps(record))
+
+
+def read_serving(client: redis.Redis) -> dict[str, Any] | None:
+    """The serving record, or None before any worker loaded a model."""
+    raw = client.get(SERVING_KEY)
+    return None if raw is None else dict(orjson.loads(raw))
