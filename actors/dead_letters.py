@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -164,9 +165,25 @@ class _Held:
         self.letters: list[tuple[int, DeadLetter]] = []
 
 
+class _MissingQueueNotice(logging.Filter):
+    """Drops pika's warning about a dead-letter queue that does not exist yet: asking is how
+    ``_waiting`` finds out, and the answer (no dead letters) is not a problem."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not ("NOT_FOUND - no queue" in text and ".XQ'" in text)
+
+
+def _quiet_missing_queues() -> None:
+    logger = logging.getLogger("pika.channel")
+    if not any(isinstance(f, _MissingQueueNotice) for f in logger.filters):
+        logger.addFilter(_MissingQueueNotice())
+
+
 def _waiting(connection: pika.BlockingConnection, queues: Iterable[str]) -> dict[str, int]:
     """Messages in each existing dead-letter queue, asked on a channel of its own (a missing
     queue closes the channel it was asked on)."""
+    _quiet_missing_queues()
     channel = connection.channel()
     waiting: dict[str, int] = {}
     for queue in queues:
