@@ -56,9 +56,12 @@ def write_matches(
 ) -> WriteCounts:
     """Upsert ``rows`` (names resolved through ``team_ids``) with their stats and odds.
 
-    A match that another source wrote keeps the fields this one does not give (venue,
-    WhoScored id; referee, attendance and kick-off time when missing here). A changed
-    match is re-stamped with ``batch_id``, so its batch's gate covers it.
+    Results and status follow the latest import; kick-off time, referee and attendance are
+    only filled in where missing, so two sources that spell a referee differently do not
+    overwrite each other on every run. A match is re-stamped with ``batch_id`` when its
+    values change or when its batch is an older version of the same file (so the new
+    batch's gate covers every match of the file); a match last written by another source
+    with the same values is left alone, which keeps re-running every importer a no-op.
     """
     _reject_duplicates(rows)
     keys = {"batch_id": batch_id, "competition_id": competition_id, "season_id": season_id}
@@ -116,20 +119,24 @@ def write_matches(
         " kickoff_at, status, home_goals, away_goals, ht_home_goals, ht_away_goals, referee,"
         " attendance, %(batch_id)s FROM stage_matches ORDER BY row_no"
         " ON CONFLICT (competition_id, season_id, home_team_id, away_team_id, kickoff_date)"
-        " DO UPDATE SET kickoff_at = coalesce(excluded.kickoff_at, matches.kickoff_at),"
+        " DO UPDATE SET kickoff_at = coalesce(matches.kickoff_at, excluded.kickoff_at),"
         " status = excluded.status, home_goals = excluded.home_goals,"
         " away_goals = excluded.away_goals, ht_home_goals = excluded.ht_home_goals,"
         " ht_away_goals = excluded.ht_away_goals,"
-        " referee = coalesce(excluded.referee, matches.referee),"
-        " attendance = coalesce(excluded.attendance, matches.attendance),"
+        " referee = coalesce(matches.referee, excluded.referee),"
+        " attendance = coalesce(matches.attendance, excluded.attendance),"
         " batch_id = excluded.batch_id, updated_at = now()"
-        " WHERE (matches.kickoff_at, matches.status, matches.home_goals, matches.away_goals,"
-        " matches.ht_home_goals, matches.ht_away_goals, matches.referee, matches.attendance,"
-        " matches.batch_id) IS DISTINCT FROM"
-        " (coalesce(excluded.kickoff_at, matches.kickoff_at), excluded.status,"
-        " excluded.home_goals, excluded.away_goals, excluded.ht_home_goals,"
-        " excluded.ht_away_goals, coalesce(excluded.referee, matches.referee),"
-        " coalesce(excluded.attendance, matches.attendance), excluded.batch_id)"
+        " WHERE (matches.status, matches.home_goals, matches.away_goals,"
+        " matches.ht_home_goals, matches.ht_away_goals) IS DISTINCT FROM"
+        " (excluded.status, excluded.home_goals, excluded.away_goals, excluded.ht_home_goals,"
+        " excluded.ht_away_goals)"
+        " OR (matches.kickoff_at IS NULL AND excluded.kickoff_at IS NOT NULL)"
+        " OR (matches.referee IS NULL AND excluded.referee IS NOT NULL)"
+        " OR (matches.attendance IS NULL AND excluded.attendance IS NOT NULL)"
+        " OR (matches.batch_id IS DISTINCT FROM excluded.batch_id AND EXISTS ("
+        "   SELECT 1 FROM ingest_batches old JOIN ingest_batches new"
+        "   ON new.source = old.source AND new.batch_key = old.batch_key"
+        "   WHERE old.id = matches.batch_id AND new.id = excluded.batch_id))"
         " RETURNING (xmax = 0)",
         keys,
     ).fetchall()

@@ -135,3 +135,24 @@ def test_a_batch_failing_its_gate_is_quarantined_and_hidden_from_training_reads(
     assert "away_goals" in batch.reason and batch.report["success"] is False
     assert load_matches(conn).empty
     assert len(load_matches(conn, validated_only=False)) == 380
+
+
+def test_a_match_another_source_re_stamped_is_left_alone_by_a_re_import(conn, base):
+    import_file(conn, base, "E0", "2324")
+    other = conn.execute(
+        "INSERT INTO ingest_batches (source, batch_key, content_sha256, status)"
+        " VALUES ('whoscored', 'match/1', 'x', 'validated') RETURNING id"
+    ).fetchone()[0]
+    conn.execute(
+        "UPDATE matches SET batch_id = %s, referee = 'Craig Pawson'"
+        " WHERE referee = 'C Pawson' AND kickoff_date = '2023-08-11'",
+        (other,),
+    )
+    before = _snapshot(conn)
+    again = import_file(conn, base, "E0", "2324")
+    assert (again.matches_new, again.matches_updated) == (0, 0)
+    assert _snapshot(conn) == before
+    assert (
+        conn.execute("SELECT count(*) FROM matches WHERE batch_id = %s", (other,)).fetchone()[0]
+        == 1
+    )
