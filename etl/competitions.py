@@ -10,11 +10,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from etl.errors import EtlError
-
-
-class UnknownCompetition(EtlError):
-    """Raised when a league code or name is not one footcast knows."""
+from etl.errors import EtlError, UnknownCompetition
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,10 @@ class MissingSource(EtlError):
     """Raised when a source has no such file or page (HTTP 404, a missing mirror file)."""
 
 
+class UnknownCompetition(EtlError):
+    """Raised when a league code or name is not one footcast knows."""
+
+
 class BlockedError(EtlError):
     """Raised when a source answers with its bot-protection page instead of data."""
 
