@@ -55,14 +55,21 @@ def heartbeat(source: str, beat_at: datetime) -> Message[Any]:
     return message("ops", "record_heartbeat", payload(source=source, beat_at=beat_at.isoformat()))
 
 
-def scrape_fixtures(competition: str, season: str) -> Message[Any]:
-    """Scrape a competition season's WhoScored fixtures (``ENG-Premier League``, ``2021``)."""
-    return message("etl", "scrape_fixtures", payload(competition=competition, season=season))
+def scrape_fixtures(competition: str, season: str, base_url: str | None = None) -> Message[Any]:
+    """Scrape a competition season's WhoScored fixtures (``ENG-Premier League``, ``2021``).
+
+    ``base_url`` points the worker at another host than its configured one (a mirror).
+    """
+    fields = {"base_url": base_url} if base_url else {}
+    return message(
+        "etl", "scrape_fixtures", payload(competition=competition, season=season, **fields)
+    )
 
 
-def scrape_match(match_id: int) -> Message[Any]:
+def scrape_match(match_id: int, base_url: str | None = None) -> Message[Any]:
     """Scrape one WhoScored match centre; ``match_id`` is WhoScored's id."""
-    return message("etl", "scrape_match", payload(match_id=int(match_id)))
+    fields = {"base_url": base_url} if base_url else {}
+    return message("etl", "scrape_match", payload(match_id=int(match_id), **fields))
 
 
 def import_history(league: str, season: str) -> Message[Any]:

@@ -33,14 +33,18 @@ PERMANENT = (ParseError, BlockedError, MissingSource, ContractError, UnknownTeam
     store_results=True,
 )
 def scrape_fixtures(data: Any) -> dict[str, Any]:
-    """Upsert a season's fixtures, then ask for every finished match not yet scraped."""
+    """Upsert a season's fixtures, ask for their gates and for every finished match that has
+    no match stats yet; then fail the message if a page was quarantined."""
     data = check_payload(data, ("competition", "season"))
+    base_url = data.get("base_url")
     report = whoscored_scrape.scrape_fixtures(
-        Settings.from_env(), str(data["competition"]), str(data["season"])
+        Settings.from_env(), str(data["competition"]), str(data["season"]), base_url=base_url
     )
     broker = dramatiq.get_broker()
+    for batch_id in report.pending:
+        broker.enqueue(contracts.validate_batch(batch_id))
     for match_id in report.to_scrape:
-        broker.enqueue(contracts.scrape_match(match_id))
+        broker.enqueue(contracts.scrape_match(match_id, base_url))
     report.raise_first_failure()
     return {"fixtures": report.fixtures, "new": report.new, "to_scrape": len(report.to_scrape)}
 
@@ -60,5 +64,9 @@ def scrape_match(data: Any) -> dict[str, Any]:
     data = check_payload(data, ("match_id",))
     if not isinstance(data["match_id"], int):
         raise ContractError("match_id must be an integer")
-    report = whoscored_scrape.scrape_match(Settings.from_env(), data["match_id"])
+    report = whoscored_scrape.scrape_match(
+        Settings.from_env(), data["match_id"], base_url=data.get("base_url")
+    )
+    if report.changed and report.batch_status == "pending":
+        dramatiq.get_broker().enqueue(contracts.validate_batch(report.batch_id))
     return {"match_id": report.match_id, "changed": report.changed}

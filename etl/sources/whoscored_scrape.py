@@ -100,6 +100,7 @@ class ScrapeReport:
     seen: list[int] = field(default_factory=list)  #: WhoScored ids of the fixtures read
     to_scrape: list[int] = field(default_factory=list)  #: finished, without match stats yet
     batch_ids: list[int] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)  #: batches awaiting their gate
     quarantined: list[int] = field(default_factory=list)
     failures: list[EtlError] = field(default_factory=list)
 
@@ -114,6 +115,7 @@ class MatchReport:
     whoscored_id: int
     match_id: int  #: the store's id
     batch_id: int
+    batch_status: str
     changed: bool
     centre: ws.MatchCentre
 
@@ -315,6 +317,8 @@ def _store_fixtures_page(run: _Run, report: ScrapeReport, key: str, response: Re
         report.quarantined.append(run.quarantine(key, exc))
         return
     report.batch_ids.append(batch.id)
+    if batch.status == "pending":
+        report.pending.append(batch.id)
     report.fixtures += len(fixtures)
     report.new += counts.new
     report.updated += counts.updated
@@ -364,7 +368,7 @@ def scrape_match(
                     set_status(conn, batch.id, batch.status, reason=batch.reason,
                                report=batch.report, row_count=1)  # fmt: skip
     log.info("match scraped", whoscored_id=whoscored_id, match_id=stored.id, changed=changed)
-    return MatchReport(whoscored_id, stored.id, batch.id, changed, centre)
+    return MatchReport(whoscored_id, stored.id, batch.id, batch.status, changed, centre)
 
 
 async def _fetch_match(run: _Run, whoscored_id: int) -> Response:

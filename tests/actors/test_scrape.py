@@ -70,6 +70,8 @@ def test_scrape_fixtures_publishes_scrape_match_for_each_finished_match_not_yet_
     assert {body["actor_name"] for body in queued} == {"scrape_match"}
     match_ids = [body["args"][0]["match_id"] for body in queued]
     assert len(match_ids) == len(set(match_ids)) == 380 and 1485184 in match_ids
+    gates = _queued(settings, "validate")
+    assert {body["actor_name"] for body in gates} == {"validate_batch"} and len(gates) == 9
 
 
 @pytest.mark.e2e

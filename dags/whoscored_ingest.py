@@ -1,0 +1,41 @@
+"""Daily ingest: ask the workers to scrape the current season's fixtures and results.
+
+One ``scrape_fixtures`` message per configured competition (``FOOTCAST_WHOSCORED_COMPETITIONS``);
+the ``scrape_fixtures`` actor upserts the fixtures and fans out ``scrape_match`` for the
+finished matches not yet stored. The task only publishes: the scraping, its rate limit and
+its retries live in the workers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import dag, task
+
+from dags.publishing import competitions, publish, season_code
+
+
+@dag(
+    dag_id="footcast_whoscored_ingest",
+    schedule="30 5 * * *",
+    start_date=datetime(2024, 7, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    tags=["footcast", "etl"],
+    doc_md=__doc__,
+)
+def footcast_whoscored_ingest() -> None:
+    @task
+    def publish_scrape_fixtures(logical_date: Any = None) -> list[str]:
+        """One message per competition, for the season the run's logical date falls in."""
+        from actors import contracts
+
+        season = season_code(logical_date.date())
+        return publish(contracts.scrape_fixtures(c, season) for c in competitions())
+
+    publish_scrape_fixtures()
+
+
+footcast_whoscored_ingest()
