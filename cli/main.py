@@ -14,8 +14,10 @@ from cli.ingest import ingest
 from cli.model import model
 from cli.ping import ping
 from cli.predict import predict
+from cli.scrape import scrape
 from cli.store import store
 from cli.teams import teams
+from cli.whoscored import whoscored
 
 __all__ = ["main", "pass_settings"]
 
@@ -36,6 +38,8 @@ main.add_command(heartbeat)
 main.add_command(ping)
 main.add_command(predict)
 main.add_command(teams)
+main.add_command(scrape)
+main.add_command(whoscored)
 main.add_command(ingest)
 main.add_command(store)
 main.add_command(batches)
