@@ -43,4 +43,5 @@ ENV PATH=/opt/venv/bin:$PATH \
 USER 10001:10001
 EXPOSE 8000
 CMD ["gunicorn", "api.wsgi:app", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", \
-     "--workers", "2", "--threads", "8", "--graceful-timeout", "20"]
+     "--workers", "2", "--threads", "8", "--graceful-timeout", "20", \
+     "--config", "python:api.gunicorn_conf"]

@@ -22,6 +22,7 @@ from api.resources.predictions import Predict, Predictions
 from api.store import StoreReader
 from core.cache import Cache
 from core.redis import results_client
+from core.serving import serving_key
 from core.settings import Settings
 
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings, bus: Bus | None = None) -> falcon.App:
         bus,
         Cache.from_settings(settings),
         results_client(settings),
+        serving_key(settings),
         metrics,
         settings.predict_timeout_ms,
         settings.result_ttl_ms,

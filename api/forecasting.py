@@ -56,10 +56,12 @@ class Forecasts:
         bus: Bus,
         cache: Cache,
         results: redis.Redis,
+        serving_key: str,
         metrics: Metrics,
         timeout_ms: int,
         task_ttl_ms: int,
     ) -> None:
+        self.serving_key = serving_key
         self.bus = bus
         self.cache = cache
         self.results = results
@@ -75,7 +77,7 @@ class Forecasts:
         now = time.monotonic()
         if now - self._serving_read >= SERVING_TTL_S:
             try:
-                record = read_serving(self.results)
+                record = read_serving(self.results, self.serving_key)
             except redis.RedisError as exc:
                 raise BusUnavailable("results", str(exc)) from exc
             with self._lock:

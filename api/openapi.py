@@ -231,7 +231,7 @@ def document() -> dict[str, Any]:
                     "requestBody": fixture_body,
                     "responses": {
                         "200": _json(_ref("Prediction"), "The forecast"),
-                        **_errors(400, 404, 413, 415, 422, 503, 504),
+                        **_errors(400, 404, 413, 415, 422, 502, 503, 504),
                     },
                 }
             },
@@ -283,7 +283,7 @@ def document() -> dict[str, Any]:
                         "200": _json(
                             _ref("Batch"), "A prediction or an error per fixture, in order"
                         ),
-                        **_errors(400, 413, 415, 422, 503, 504),
+                        **_errors(400, 413, 415, 422, 502, 503, 504),
                     },
                 }
             },
@@ -322,7 +322,7 @@ def document() -> dict[str, Any]:
                             },
                             "Fixtures, soonest first",
                         ),
-                        **_errors(422, 503, 504),
+                        **_errors(422, 502, 503, 504),
                     },
                 }
             },

@@ -26,7 +26,7 @@ def api_command(port: int, *, workers: int = 2, threads: int = 8) -> list[str]:
         sys.executable, "-m", "gunicorn", "api.wsgi:app",
         "--bind", f"127.0.0.1:{port}",
         "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
-        "--graceful-timeout", "20",
+        "--graceful-timeout", "20", "--config", "python:api.gunicorn_conf",
     ]  # fmt: skip
 
 

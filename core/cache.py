@@ -2,11 +2,14 @@
 
 Keys carry what makes an entry valid, so an entry can never be read in the wrong context:
 
-- ``footcast:features:<data version>:<fixture key>`` — a fixture's features, as computed
-  from the store at that data version;
-- ``footcast:prediction:<model version>:<feature hash>`` — a forecast of one feature
-  vector by one model version (a new champion reads other keys; its predecessor's entries
-  are dropped by ``drop_predictions``);
+- ``<ns>features:<data version>:<fixture key>`` — a fixture's features, as computed from
+  the store at that data version;
+- ``<ns>prediction:<model version>:<feature hash>`` — a forecast of one feature vector by
+  one model version (a new champion reads other keys; its predecessor's entries are
+  dropped by ``drop_predictions``).
+
+``<ns>`` (``namespace``) names the model registry the versions belong to, so two
+deployments (or test sessions) sharing a Redis never read each other's entries.
 
 Producers learn the versions to look up from the serving record (``core.serving``).
 
@@ -26,7 +29,6 @@ import redis
 from core.redis import cache_client
 from core.settings import Settings
 
-PREFIX = "footcast:"
 #: Keys deleted per round trip when dropping a model's predictions.
 DROP_BATCH = 500
 
@@ -41,19 +43,20 @@ def feature_hash(features: Mapping[str, float]) -> str:
     return hashlib.sha1(orjson.dumps(dict(features), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def features_key(data_version: str, fixture: Mapping[str, Any]) -> str:
-    return f"{PREFIX}features:{data_version}:{fixture_key(fixture)}"
-
-
-def prediction_key(model_version: str, features_digest: str) -> str:
-    return f"{PREFIX}prediction:{model_version}:{features_digest}"
+def namespace(settings: Settings) -> str:
+    """``footcast:<registry digest>:``, the prefix of every serving key of a deployment."""
+    digest = hashlib.sha1(settings.mlflow_tracking_uri.encode()).hexdigest()[:8]
+    return f"footcast:{digest}:"
 
 
 class Cache:
     """Reads and writes of the cache Redis that never raise."""
 
-    def __init__(self, client: redis.Redis, feature_ttl_s: int, prediction_ttl_s: int) -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str, feature_ttl_s: int, prediction_ttl_s: int
+    ) -> None:
         self.client = client
+        self.prefix = prefix
         self.feature_ttl_s = feature_ttl_s
         self.prediction_ttl_s = prediction_ttl_s
         self.degraded = False
@@ -61,8 +64,17 @@ class Cache:
     @classmethod
     def from_settings(cls, settings: Settings) -> Cache:
         return cls(
-            cache_client(settings), settings.feature_cache_ttl_s, settings.prediction_cache_ttl_s
+            cache_client(settings),
+            namespace(settings),
+            settings.feature_cache_ttl_s,
+            settings.prediction_cache_ttl_s,
         )
+
+    def features_key(self, data_version: str, fixture: Mapping[str, Any]) -> str:
+        return f"{self.prefix}features:{data_version}:{fixture_key(fixture)}"
+
+    def prediction_key(self, model_version: str, features_digest: str) -> str:
+        return f"{self.prefix}prediction:{model_version}:{features_digest}"
 
     def _ok(self) -> None:
         self.degraded = False
@@ -109,9 +121,11 @@ class Cache:
         A feature entry is ``{"fixture": resolved, "features": {...}, "hash": digest}``; a
         prediction entry is what the model made of that feature vector.
         """
-        entries = self.get_many([features_key(data_version, f) for f in fixtures])
+        entries = self.get_many([self.features_key(data_version, f) for f in fixtures])
         found = [(i, e) for i, e in enumerate(entries) if e is not None]
-        predictions = self.get_many([prediction_key(model_version, e["hash"]) for _, e in found])
+        predictions = self.get_many(
+            [self.prediction_key(model_version, e["hash"]) for _, e in found]
+        )
         out: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = [
             (e, None) for e in entries
         ]
@@ -121,11 +135,11 @@ class Cache:
 
     def drop_predictions(self, keep_version: str) -> int:
         """Delete cached predictions of every model version but ``keep_version``."""
-        keep = f"{PREFIX}prediction:{keep_version}:".encode()
+        keep = self.prediction_key(keep_version, "").encode()
         dropped = 0
         try:
             batch: list[bytes] = []
-            for key in self.client.scan_iter(match=f"{PREFIX}prediction:*", count=DROP_BATCH):
+            for key in self.client.scan_iter(match=f"{self.prefix}prediction:*", count=DROP_BATCH):
                 if not key.startswith(keep):
                     batch.append(key)
                 if len(batch) >= DROP_BATCH:

@@ -13,16 +13,21 @@ from typing import Any
 import orjson
 import redis
 
-SERVING_KEY = "footcast:serving"
+from core.cache import namespace
+from core.settings import Settings
 
 
-def publish_serving(client: redis.Redis, record: dict[str, Any]) -> None:
+def serving_key(settings: Settings) -> str:
+    return f"{namespace(settings)}serving"
+
+
+def publish_serving(client: redis.Redis, key: str, record: dict[str, Any]) -> None:
     """Replace the serving record (model name and version, data version, promotion time,
     backtest metrics, load time)."""
-    client.set(SERVING_KEY, orjson.dumps(record))
+    client.set(key, orjson.dumps(record))
 
 
-def read_serving(client: redis.Redis) -> dict[str, Any] | None:
+def read_serving(client: redis.Redis, key: str) -> dict[str, Any] | None:
     """The serving record, or None before any worker loaded a model."""
-    raw = client.get(SERVING_KEY)
+    raw = client.get(key)
     return None if raw is None else dict(orjson.loads(raw))

@@ -105,12 +105,13 @@ class Snapshot:
 
     def features(self, resolved: Mapping[str, Any]) -> dict[str, float]:
         """Pre-kickoff features of a resolved fixture, from the state the model was fed."""
-        return self.state.fixture_features(
+        features = self.state.fixture_features(
             resolved["home_team"],
             resolved["away_team"],
             resolved["competition"],
             dt.date.fromisoformat(resolved["kickoff"]),
         )
+        return {name: float(value) for name, value in features.items()}
 
     def forecast(
         self, resolved: Mapping[str, Any], features: Mapping[str, float]

@@ -18,9 +18,9 @@ from typing import Any
 
 import structlog
 
-from core.cache import Cache, feature_hash, features_key, prediction_key
+from core.cache import Cache, feature_hash
 from core.redis import results_client
-from core.serving import publish_serving
+from core.serving import publish_serving, serving_key
 from core.settings import Settings
 from etl.competitions import UnknownCompetition
 from etl.errors import UnknownTeam
@@ -73,7 +73,7 @@ class Serving:
             record.update(promoted_at=info.promoted_at, metrics=info.metrics)
         except RegistryError as exc:
             log.warning("model info unavailable", error=str(exc))
-        publish_serving(self._results, record)
+        publish_serving(self._results, serving_key(self.settings), record)
 
 
 def fixture_error(exc: Exception, fixture: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,7 +105,7 @@ def featurise_fixtures(
     """Feature entries (``fixture``, ``features``, ``hash``) of the fixtures, cached."""
     predictor, cache = serving.predictor, serving.cache
     snapshot = predictor.snapshot
-    found = cache.get_many([features_key(snapshot.data_version, f) for f in fixtures])
+    found = cache.get_many([cache.features_key(snapshot.data_version, f) for f in fixtures])
     items: list[dict[str, Any]] = []
     fresh = []
     for fixture, entry in zip(fixtures, found, strict=True):
@@ -115,7 +115,7 @@ def featurise_fixtures(
             except FIXTURE_ERRORS as exc:
                 items.append({"error": fixture_error(exc, fixture)})
                 continue
-            fresh.append((features_key(snapshot.data_version, fixture), entry))
+            fresh.append((cache.features_key(snapshot.data_version, fixture), entry))
         items.append({**entry, "data_version": snapshot.data_version})
     cache.store(fresh)
     return items
@@ -136,14 +136,14 @@ def predict_fixtures(
         try:
             if entry is None:
                 entry = _feature_entry(predictor, snapshot, fixture)
-                fresh_features.append((features_key(snapshot.data_version, fixture), entry))
+                fresh_features.append((cache.features_key(snapshot.data_version, fixture), entry))
         except FIXTURE_ERRORS as exc:
             items.append({"error": fixture_error(exc, fixture)})
             continue
         if prediction is None:
             prediction = snapshot.forecast(entry["fixture"], entry["features"])
             fresh_predictions.append(
-                (prediction_key(snapshot.model_version, entry["hash"]), prediction)
+                (cache.prediction_key(snapshot.model_version, entry["hash"]), prediction)
             )
         items.append(
             {

@@ -1,0 +1,187 @@
+"""The prediction API against the real stack: gunicorn, a dramatiq worker, RabbitMQ, Redis,
+PostgreSQL and an MLflow registry. Every response is checked against the OpenAPI document."""
+
+import time
+
+import pytest
+
+from tests.serving_fixtures import FIXTURE, running_stack, serving_settings, serving_world, stack
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+__all__ = ["serving_settings", "serving_world", "stack"]
+
+
+def _fixture(**changes):
+    return {**FIXTURE, "kickoff": "2024-08-17", **changes}
+
+
+def test_a_sync_prediction_names_its_model_and_is_cached_the_second_time(stack):
+    fixture = _fixture(kickoff="2024-08-24")
+    status, first = stack.predict(fixture)
+    assert status == 200
+    assert first["cached"] is False
+    assert first["model"]["name"] == "footcast-outcome" and first["model"]["version"]
+    assert first["fixture"] == {
+        "home_team": "Arsenal",
+        "away_team": "Manchester United",
+        "competition": "E0",
+        "kickoff": "2024-08-24",
+    }
+    forecast = first["forecast"]
+    assert forecast["p_home"] + forecast["p_draw"] + forecast["p_away"] == pytest.approx(
+        1, abs=1e-5
+    )
+    assert forecast["xg_home"] > 0 and len(forecast["top_scores"]) == 5
+    status, second = stack.predict(fixture)
+    assert status == 200 and second["cached"] is True
+    assert second["forecast"] == forecast and second["model"] == first["model"]
+
+
+def test_any_known_spelling_of_a_team_gives_the_same_forecast(stack):
+    _, canonical = stack.predict(_fixture(away_team="Manchester United", kickoff="2024-09-01"))
+    _, alias = stack.predict(_fixture(away_team="man united", kickoff="2024-09-01"))
+    assert alias["forecast"] == canonical["forecast"]
+
+
+def test_an_unknown_team_is_a_404_naming_the_closest_known_teams(stack):
+    status, body = stack.predict(_fixture(home_team="Arsenl"))
+    assert status == 404
+    assert body["error"]["code"] == "unknown_team"
+    assert body["error"]["field"] == "home_team"
+    assert body["error"]["candidates"][0] == "Arsenal"
+
+
+def test_a_missing_field_is_a_422_naming_it(stack):
+    status, body = stack.predict({"home_team": "Arsenal", "competition": "E0"})
+    assert status == 422 and body["error"]["field"] == "away_team"
+
+
+def test_an_async_prediction_is_queued_then_polled_to_done(stack):
+    status, headers, body = stack.call("POST", "/v1/predictions", _fixture(kickoff="2024-10-05"))
+    assert status == 202
+    assert headers["location"] == f"/v1/predictions/{body['id']}"
+    deadline = time.monotonic() + 30
+    while True:
+        status, _, polled = stack.call("GET", headers["location"])
+        assert status == 200
+        if polled["status"] != "queued":
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert polled["status"] == "done"
+    assert polled["result"]["fixture"]["kickoff"] == "2024-10-05"
+
+
+def test_an_async_prediction_of_an_unknown_team_polls_as_failed_with_the_error(stack):
+    _, headers, _ = stack.call("POST", "/v1/predictions", _fixture(away_team="Chelsey FC"))
+    deadline = time.monotonic() + 30
+    while (polled := stack.call("GET", headers["location"])[2])["status"] == "queued":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert polled["status"] == "failed"
+    assert polled["error"]["code"] == "unknown_team" and "Chelsea" in polled["error"]["candidates"]
+
+
+def test_an_unknown_prediction_id_is_a_404(stack):
+    status, _, body = stack.call("GET", "/v1/predictions/no-such-task")
+    assert status == 404 and body["error"]["code"] == "unknown_prediction"
+
+
+def test_a_matchday_is_answered_together_with_errors_in_place(stack):
+    fixtures = [
+        _fixture(kickoff="2024-11-09"),
+        {"home_team": "Liverpool", "away_team": "Aston Villa", "competition": "E0"},
+        _fixture(home_team="Nowhere Rovers"),
+        {"match_id": 1},
+    ]
+    status, _, body = stack.call("POST", "/v1/predictions/batch", {"fixtures": fixtures})
+    assert status == 200
+    first, second, unknown, by_id = body["predictions"]
+    assert first["fixture"]["away_team"] == "Manchester United"
+    assert second["fixture"]["home_team"] == "Liverpool"
+    assert unknown["error"]["code"] == "unknown_team"
+    assert by_id["fixture"]["match_id"] == 1
+
+
+def test_a_batch_over_100_fixtures_is_a_422(stack):
+    status, _, body = stack.call("POST", "/v1/predictions/batch", {"fixtures": [FIXTURE] * 101})
+    assert status == 422 and body["error"]["field"] == "fixtures"
+
+
+def test_a_body_over_64_kib_is_a_413_and_non_json_a_415(stack):
+    status, _, body = stack.call("POST", "/v1/predict", {"home_team": "x" * 70_000})
+    assert status == 413 and body["error"]["code"] == "body_too_large"
+    status, _, body = stack.call(
+        "POST", "/v1/predict", raw=b"home=Arsenal", **{"Content-Type": "text/plain"}
+    )
+    assert status == 415
+
+
+def test_teams_list_canonical_names_with_their_other_spellings(stack):
+    status, _, body = stack.call("GET", "/v1/teams?competition=E0")
+    assert status == 200
+    teams = {t["name"]: t["aliases"] for t in body["teams"]}
+    assert len(teams) == 25 and "Man United" in teams["Manchester United"]
+
+
+def test_the_champion_is_described_with_its_backtest_metrics(stack):
+    status, _, body = stack.call("GET", "/v1/models/champion")
+    assert status == 200
+    assert body["name"] == "footcast-outcome" and body["promoted_at"]
+    assert "rps" in body["metrics"]
+
+
+def test_fixtures_without_scheduled_matches_list_nothing(stack):
+    status, _, body = stack.call("GET", "/v1/fixtures?competition=E0&from=2024-08-01&to=2024-08-31")
+    assert status == 200 and body["fixtures"] == []
+    status, _, body = stack.call("GET", "/v1/fixtures?from=2024-08-31&to=2024-08-01")
+    assert status == 422 and body["error"]["field"] == "to"
+
+
+def test_metrics_count_requests_predictions_and_cache_lookups_of_every_api_process(stack):
+    for _ in range(6):
+        stack.predict(_fixture(kickoff="2024-12-26"))
+    status, _, text = stack.call("GET", "/metrics")
+    assert status == 200
+    text = text.decode()
+    assert 'footcast_http_requests_total{method="POST",route="/v1/predict",status="200"}' in text
+    assert 'footcast_cache_lookups_total{result="hit"}' in text
+    assert "footcast_queue_wait_seconds_count" in text
+    assert 'footcast_model_info{name="footcast-outcome"' in text
+    assert 'footcast_dead_letters{queue="ml"} 0.0' in text
+
+
+def test_the_openapi_document_is_served(stack):
+    status, _, body = stack.call("GET", "/openapi.json")
+    assert status == 200 and body["openapi"] == "3.1.0"
+    assert "/v1/predictions/{task_id}" in body["paths"]
+
+
+def test_with_the_cache_down_predictions_are_still_served_and_readiness_degraded(
+    serving_settings, tmp_path
+):
+    settings = serving_settings.replace(cache_url="redis://127.0.0.1:1/0")
+    with running_stack(settings, tmp_path, api_workers=1) as api:
+        from tests.serving_fixtures import wait_answered
+
+        first = wait_answered(api, _fixture(kickoff="2025-01-04"))
+        _, again = api.predict(_fixture(kickoff="2025-01-04"))
+        status, _, ready = api.call("GET", "/health/ready")
+    assert first["cached"] is False and again["cached"] is False
+    assert again["forecast"] == first["forecast"]
+    assert status == 200 and ready["checks"]["redis_cache"]["status"] == "degraded"
+
+
+def test_past_the_sync_timeout_a_504_names_the_task_to_poll(serving_settings, tmp_path):
+    settings = serving_settings.replace(predict_timeout_ms=1000)
+    with running_stack(settings, tmp_path, api_workers=1) as api:
+        # the worker is still loading its model: the first answer cannot come within 1 s
+        status, headers, body = api.call("POST", "/v1/predict", _fixture(kickoff="2025-02-01"))
+        assert status == 504
+        assert body["error"]["poll"] == f"/v1/predictions/{body['error']['id']}"
+        assert headers["location"] == body["error"]["poll"]
+        deadline = time.monotonic() + 90
+        while (polled := api.call("GET", body["error"]["poll"])[2])["status"] == "queued":
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+    assert polled["status"] == "done"
