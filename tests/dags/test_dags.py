@@ -24,7 +24,7 @@ DAGS = PROJECT_ROOT / "dags"
 LOAD = """
 import json
 from airflow.dag_processing.dagbag import DagBag
-bag = DagBag(dag_folder=DAGS, include_examples=False)
+bag = DagBag(dag_folder=DAGS)
 print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
                   "dags": sorted(bag.dag_ids)}))
 """
@@ -32,7 +32,7 @@ RUN = """
 import json, sys
 from datetime import datetime
 from airflow.dag_processing.dagbag import DagBag
-dag = DagBag(dag_folder=DAGS, include_examples=False).get_dag(sys.argv[1])
+dag = DagBag(dag_folder=DAGS).get_dag(sys.argv[1])
 run = dag.test(logical_date=datetime.fromisoformat(sys.argv[2]), run_conf=json.loads(sys.argv[3]))
 print(json.dumps({"state": str(run.state)}))
 """
@@ -41,7 +41,7 @@ CALL = """
 import inspect, json, sys
 from datetime import datetime
 from airflow.dag_processing.dagbag import DagBag
-dag = DagBag(dag_folder=DAGS, include_examples=False).get_dag(sys.argv[1])
+dag = DagBag(dag_folder=DAGS).get_dag(sys.argv[1])
 [task] = dag.tasks
 context = {"logical_date": datetime.fromisoformat(sys.argv[2]),
            "params": {**dag.params.dump(), **json.loads(sys.argv[3])}}
@@ -49,12 +49,6 @@ wanted = inspect.signature(task.python_callable).parameters
 sent = task.python_callable(**{k: v for k, v in context.items() if k in wanted})
 print(json.dumps({"task": task.task_id, "sent": len(sent)}))
 """
-DEPENDENCY_BUG = (
-    "Airflow 3.2.2's in-process execution API (used by dag.test) cannot start with the locked"
-    " pydantic 2.14 / FastAPI 0.165 / Starlette 1.10: TIStateUpdate's"
-    " Field(discriminator=<callable>) is refused, and with that worked around the app's"
-    " svcs registry is missing; the same API serves real task runs"
-)
 
 
 @pytest.fixture(scope="session")
@@ -159,7 +153,6 @@ def test_the_history_backfill_publishes_import_history_per_league_and_season(
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(strict=True, reason=DEPENDENCY_BUG)
 def test_a_dag_test_run_puts_its_messages_on_the_queue(airflow_home, broker_settings):
     env = {**broker_settings.as_env(), "FOOTCAST_WHOSCORED_COMPETITIONS": "E0"}
     run = _airflow(
