@@ -9,6 +9,7 @@ from cli.context import pass_settings
 from cli.db import db
 from cli.demo import demo
 from cli.dlq import dlq
+from cli.evaluate import evaluate
 from cli.heartbeat import heartbeat
 from cli.ingest import ingest
 from cli.model import model
@@ -34,6 +35,7 @@ def main() -> None:
 main.add_command(db)
 main.add_command(demo)
 main.add_command(dlq)
+main.add_command(evaluate)
 main.add_command(heartbeat)
 main.add_command(ping)
 main.add_command(predict)

@@ -12,15 +12,19 @@ ensemble weights of later seasons; they are not part of the reported scores.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import psycopg
 import structlog
 
+from etl.store import load_matches, load_odds
 from ml import market, metrics
+from ml.errors import InsufficientData
 from ml.features import FeatureConfig, build_features, day_numbers
 from ml.models.base import FloatArray, OutcomeModel, outcome_codes
 from ml.models.baselines import BaseRates, Uniform
@@ -260,3 +264,76 @@ def summarise(result: BacktestResult, with_market_only: bool = True) -> pd.DataF
                 }
             )
     return pd.DataFrame.from_records(records)
+
+
+def run_on_store(
+    conn: psycopg.Connection,
+    params: dict[str, Any],
+    competitions: Sequence[str] | None = None,
+    test_seasons: Sequence[str] | None = None,
+    warmup_seasons: Sequence[str] | None = None,
+) -> BacktestResult:
+    """The walk-forward backtest of ``params.yaml`` over the store's validated matches.
+
+    ``competitions``, ``test_seasons`` and ``warmup_seasons`` override the params. Features
+    are built from every loaded match of the competitions, including seasons before the
+    evaluated ones, which is what the models learn from.
+    """
+    config = BacktestConfig.from_params(params)
+    overrides: dict[str, Any] = {}
+    if competitions:
+        overrides["competitions"] = tuple(competitions)
+    if test_seasons:
+        overrides["test_seasons"] = tuple(test_seasons)
+    if warmup_seasons is not None:
+        overrides["warmup_seasons"] = tuple(warmup_seasons)
+    config = dataclasses.replace(config, **overrides)
+    matches = load_matches(conn, competitions=config.competitions)
+    if matches.empty:
+        raise InsufficientData("the store has no validated finished matches to evaluate")
+    odds = load_odds(conn, matches["match_id"].tolist())
+    return run_backtest(
+        matches,
+        odds,
+        config,
+        ModelSpecs.from_params(params),
+        FeatureConfig.from_params(params),
+    )
+
+
+def report(result: BacktestResult, summary: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The backtest as one JSON-able object: overall scores of every model and the market,
+    each model's gap to the market, per league and season rows, and the ensemble weights."""
+    summary = summarise(result) if summary is None else summary
+    overall = summary[(summary["competition"] == "ALL") & (summary["season"] == "ALL")]
+    scores = {
+        str(row["model"]): {k: _number(row[k]) for k in (*metrics.METRICS, "n")}
+        for _, row in overall.iterrows()
+    }
+    market_scores = scores.get("market")
+    gaps = {}
+    if market_scores and market_scores["n"]:
+        for name in result.models:
+            gaps[name] = {
+                "rps_pct": round(100.0 * (scores[name]["rps"] / market_scores["rps"] - 1.0), 2),
+                "log_loss_diff": round(scores[name]["log_loss"] - market_scores["log_loss"], 4),
+            }
+    rows = summary[(summary["competition"] != "ALL") | (summary["season"] != "ALL")]
+    return {
+        "mode": "backtest",
+        "test_seasons": list(result.config.test_seasons),
+        "warmup_seasons": list(result.config.warmup_seasons),
+        "competitions": sorted(result.predictions["competition"].unique().tolist()),
+        "n": int(overall["n"].max()) if len(overall) else 0,
+        "scores": scores,
+        "vs_market": gaps,
+        "ensemble_weights": result.ensemble_weights,
+        "breakdown": [
+            {k: _number(v) if isinstance(v, float) else v for k, v in r.items()}
+            for r in rows.to_dict("records")
+        ],
+    }
+
+
+def _number(value: Any) -> float:
+    return round(float(value), 5)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from ml.metrics import outcomes
 
@@ -36,3 +38,9 @@ def outcome_codes(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
 
 def normalise(probs: FloatArray) -> FloatArray:
     return np.asarray(probs / probs.sum(axis=1, keepdims=True))
+
+
+def single_threaded() -> AbstractContextManager[Any]:
+    """Run BLAS and OpenMP on one thread: the fits here are small matrices, and on a busy
+    machine extra threads spin against other processes and make a fit many times slower."""
+    return threadpool_limits(limits=1)

@@ -22,7 +22,7 @@ from scipy.optimize import minimize_scalar
 
 from ml.errors import InsufficientData, NotFitted
 from ml.features import day_number, day_numbers
-from ml.models.base import FloatArray
+from ml.models.base import FloatArray, single_threaded
 from ml.params import section
 
 #: Fewer weighted matches than this in a league's window is too little to fit.
@@ -239,16 +239,21 @@ class DixonColes:
             as_of_day = int(day_numbers(train["kickoff_date"]).max()) + 1
         else:
             as_of_day = day_number(as_of)
+        with single_threaded():
+            leagues = self._fit_leagues(train, as_of_day)
+        if not leagues:
+            raise InsufficientData("no competition has enough matches for Dixon-Coles")
+        self.leagues = leagues
+        return self
+
+    def _fit_leagues(self, train: pd.DataFrame, as_of_day: int) -> dict[str, LeagueFit]:
         leagues = {}
         for competition, matches in train[list(self.COLUMNS)].groupby("competition", sort=True):
             try:
                 leagues[str(competition)] = fit_league(matches, self.config, as_of_day)
             except InsufficientData:
                 continue
-        if not leagues:
-            raise InsufficientData("no competition has enough matches for Dixon-Coles")
-        self.leagues = leagues
-        return self
+        return leagues
 
     def league(self, competition: str) -> LeagueFit:
         fit = self.leagues.get(competition)

@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ml.errors import InsufficientData, NotFitted
 from ml.features import FEATURE_NAMES
-from ml.models.base import FloatArray, outcome_codes
+from ml.models.base import FloatArray, outcome_codes, single_threaded
 from ml.params import section
 
 MIN_MATCHES = 200
@@ -73,6 +73,10 @@ class Multinomial:
         return mean, scale, np.asarray(lr.coef_), np.asarray(lr.intercept_)
 
     def fit(self, train: pd.DataFrame) -> Multinomial:
+        with single_threaded():
+            return self._fit(train)
+
+    def _fit(self, train: pd.DataFrame) -> Multinomial:
         x = self._matrix(train)
         ok = ~np.isnan(x).any(axis=1)
         x, y = x[ok], outcome_codes(train)[ok]

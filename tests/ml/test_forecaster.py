@@ -1,0 +1,93 @@
+import pickle
+
+import numpy as np
+import pytest
+
+from ml.backtest import prepare_frame
+from ml.features import FeatureConfig, FeatureState, build_features
+from ml.models.dixon_coles import DixonColes
+from ml.models.ensemble import pool
+from ml.models.multinomial import Multinomial
+from ml.training import ModelSpecs, train_forecaster
+
+SEASONS = ("1516", "1617", "1718", "1819", "1920")
+
+
+@pytest.fixture(scope="module")
+def trained(football_data):
+    matches, odds = football_data(("E0",), SEASONS)
+    frame = prepare_frame(matches, odds)
+    specs = ModelSpecs()
+    forecaster = train_forecaster(frame, specs, FeatureConfig(), dc_weight=0.3, dc_weight_odds=0.1)
+    return matches, frame, specs, forecaster
+
+
+def test_a_forecast_has_every_field_and_consistent_probabilities(trained):
+    matches, _, _, forecaster = trained
+    state = FeatureState()
+    build_features(matches, state=state)
+    f = forecaster.forecast_fixture(state, "Liverpool", "Everton", "E0", "2020-08-20", "2021")
+    assert set(f) >= {
+        "p_home",
+        "p_draw",
+        "p_away",
+        "xg_home",
+        "xg_away",
+        "p_over_2_5",
+        "p_btts",
+        "top_scores",
+    }
+    assert f["p_home"] + f["p_draw"] + f["p_away"] == pytest.approx(1.0)
+    assert f["p_home"] > 0.5 and f["xg_home"] > f["xg_away"]
+    assert 0 < f["p_over_2_5"] < 1 and 0 < f["p_btts"] < 1
+    scores = f["top_scores"]
+    assert len(scores) == 5 and scores[0][2] >= scores[-1][2]
+    assert f["variant"] == "stats"
+
+
+def test_the_forecast_is_the_pool_of_dixon_coles_and_the_feature_model(trained):
+    _, frame, specs, forecaster = trained
+    rows = frame.tail(3)
+    dc = DixonColes(specs.dixon_coles).fit(frame).predict_proba(rows)
+    stats = (
+        Multinomial(specs.multinomial).fit(frame[frame["season_index"] >= 2]).predict_proba(rows)
+    )
+    expected = pool(dc, stats, 0.3)
+    for i, (_, row) in enumerate(rows.iterrows()):
+        features = row[list(forecaster.stats.features)].to_dict()
+        f = forecaster.forecast(features, row["home_team"], row["away_team"], "E0")
+        assert [f["p_home"], f["p_draw"], f["p_away"]] == pytest.approx(expected[i], abs=1e-9)
+
+
+def test_opening_prices_switch_to_the_odds_model_and_pull_towards_them(trained):
+    _, frame, _, forecaster = trained
+    row = frame.iloc[-1]
+    features = row[list(forecaster.stats.features)].to_dict()
+    home_heavy = forecaster.forecast(
+        features, row["home_team"], row["away_team"], "E0", [1.2, 7.0, 15.0]
+    )
+    away_heavy = forecaster.forecast(
+        features, row["home_team"], row["away_team"], "E0", [15.0, 7.0, 1.2]
+    )
+    assert home_heavy["variant"] == "odds"
+    assert home_heavy["p_home"] > 0.6 > away_heavy["p_home"]
+
+
+def test_a_league_dixon_coles_never_saw_uses_the_feature_model_alone(trained):
+    _, frame, _, forecaster = trained
+    features = frame.iloc[-1][list(forecaster.stats.features)].to_dict()
+    f = forecaster.forecast(features, "A", "B", "X9")
+    assert f["p_home"] + f["p_draw"] + f["p_away"] == pytest.approx(1.0)
+    assert f["xg_home"] == pytest.approx(features["pois_xg_home"])
+
+
+def test_the_forecaster_pickles_and_forecasts_the_same(trained):
+    _, frame, _, forecaster = trained
+    row = frame.iloc[-1]
+    features = row[list(forecaster.stats.features)].to_dict()
+    again = pickle.loads(pickle.dumps(forecaster))
+    a = forecaster.forecast(features, row["home_team"], row["away_team"], "E0")
+    b = again.forecast(features, row["home_team"], row["away_team"], "E0")
+    assert a == b
+    assert isinstance(again.feature_config, FeatureConfig)
+    assert np.isfinite(a["xg_home"])
