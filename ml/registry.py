@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 MODEL_NAME = "footcast-outcome"
 #: Columns of a pyfunc input row that name the fixture; every other column is a feature.
 FIXTURE_COLUMNS = ("competition", "home_team", "away_team", "kickoff")
+OPENING_PRICE_COLUMNS = ("opening_home", "opening_draw", "opening_away")
 EXPERIMENT = "footcast"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
@@ -59,9 +60,9 @@ TAG_RESTORED_FROM = "footcast.restored_from"
 
 
 class ForecastModel(PythonModel):
-    """The pyfunc face of a ``Forecaster``: fixture rows (``FIXTURE_COLUMNS`` and the
-    features) in, one forecast row out: 1X2 probabilities, expected goals, over 2.5 and
-    both-teams-to-score, and the likeliest scores as a JSON list."""
+    """The pyfunc face of a ``Forecaster``: fixture rows (``FIXTURE_COLUMNS``, optional
+    opening prices, the features) in, one forecast row out: 1X2 probabilities, expected
+    goals, over 2.5 and both-teams-to-score, and the likeliest scores as a JSON list."""
 
     def __init__(self, forecaster: Forecaster) -> None:
         self.forecaster = forecaster
@@ -71,17 +72,30 @@ class ForecastModel(PythonModel):
 
 
 def forecast_frame(forecaster: Forecaster, frame: pd.DataFrame) -> pd.DataFrame:
-    """Forecast every row of ``frame`` (fixture columns plus feature columns)."""
+    """Forecast every row of ``frame``: ``FIXTURE_COLUMNS``, optional decimal opening prices
+    ``OPENING_PRICE_COLUMNS`` (empty when unknown) and the features."""
     rows = []
     for record in frame.to_dict("records"):
-        fixture = {k: str(record[k]) for k in FIXTURE_COLUMNS if k in record}
-        features = {k: float(v) for k, v in record.items() if k not in FIXTURE_COLUMNS}
-        forecast = forecaster.forecast(fixture, features)
-        row = {k: v for k, v in forecast.items() if isinstance(v, int | float)}
-        row.update(
-            {k: json.dumps(v) for k, v in forecast.items() if not isinstance(v, int | float)}
+        prices = [record.get(k) for k in OPENING_PRICE_COLUMNS]
+        known = all(p is not None and pd.notna(p) for p in prices)
+        features = {
+            k: float(v)
+            for k, v in record.items()
+            if k not in FIXTURE_COLUMNS and k not in OPENING_PRICE_COLUMNS
+        }
+        forecast = forecaster.forecast(
+            features,
+            str(record["home_team"]),
+            str(record["away_team"]),
+            str(record["competition"]),
+            [float(p) for p in prices] if known else None,
         )
-        rows.append(row)
+        rows.append(
+            {
+                k: v if isinstance(v, int | float | str) else json.dumps(v)
+                for k, v in forecast.items()
+            }
+        )
     return pd.DataFrame.from_records(rows, index=frame.index)
 
 
@@ -271,7 +285,7 @@ def register_model(
 def _example(forecaster: Forecaster) -> pd.DataFrame:
     """One fixture of the forecaster's first competition between two teams it has never
     seen, with the features a fresh state gives them."""
-    competition = sorted(getattr(forecaster, "competitions", None) or ("E0",))[0]
+    competition = sorted(forecaster.leagues)[0]
     kickoff = "2024-08-17"
     state = FeatureState(getattr(forecaster, "feature_config", None))
     features = state.fixture_features("Home", "Away", competition, kickoff)
