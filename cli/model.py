@@ -16,6 +16,9 @@ from actors.bus import Bus, BusError
 from cli.context import pass_settings
 from core.settings import Settings
 
+#: Metrics ``status`` shows, each beside the market's.
+HEADLINE_METRICS = ("rps", "log_loss", "brier", "accuracy", "ece")
+
 
 def publish_promoted(settings: Settings, version: str, previous: str | None) -> None:
     """Put ``model_promoted`` on the bus; a bus that is down is a command failure."""
@@ -67,17 +70,31 @@ def status(settings: Settings, as_json: bool) -> None:
         click.echo(json.dumps(found, indent=2, sort_keys=True))
         return
     for alias, info in found.items():
-        if info is None:
-            click.echo(f"{alias}: none")
-            continue
-        click.echo(f"{alias}: version {info['version']} (created {info['created_at']})")
-        if info["promoted_at"]:
-            click.echo(f"  promoted at: {info['promoted_at']}")
-        for key in sorted(info["metrics"]):
-            click.echo(f"  {key}: {info['metrics'][key]:.5f}")
-        for key in sorted(info["tags"]):
-            if key.startswith("footcast.promotion") or key.startswith("footcast.previous"):
-                click.echo(f"  {key}: {info['tags'][key]}")
+        click.echo(_describe(alias, info))
+
+
+def _describe(alias: str, info: dict[str, Any] | None) -> str:
+    """A version's headline: when it became champion, backtest against market, decision."""
+    if info is None:
+        return f"{alias}: none"
+    tags, scores = info["tags"], info["metrics"]
+    lines = [f"{alias}: version {info['version']} (created {info['created_at']})"]
+    if alias == "champion" and info["promoted_at"]:
+        lines.append(f"  champion since {info['promoted_at']}")
+    if "n_matches" in scores:
+        lines.append(f"  backtest on {scores['n_matches']:.0f} matches      model    market")
+        for name in HEADLINE_METRICS:
+            if name in scores:
+                market = scores.get(f"market_{name}", float("nan"))
+                lines.append(f"    {name:<24}{scores[name]:9.4f} {market:9.4f}")
+    if "footcast.promotion.decision" in tags:
+        lines.append(
+            f"  decision: {tags['footcast.promotion.decision']}"
+            f" ({tags.get('footcast.promotion.reasons', '')})"
+        )
+    if tags.get("footcast.git_commit"):
+        lines.append(f"  git commit: {tags['footcast.git_commit']}")
+    return "\n".join(lines)
 
 
 @model.command()

@@ -147,6 +147,20 @@ def test_the_pipeline_registers_promotes_guards_and_rolls_back(settings: Setting
     assert (found["champion"]["version"], found["challenger"]["version"]) == ("1", "2")
     assert found["champion"]["tags"]["footcast.restored_from"] == "2"
 
+    for extra, seen in (([], True), (["--refit"], False)):
+        args = ["evaluate", "--league", "E0", "--season", "2021", "--model", "champion", "--json"]
+        evaluated = runner.invoke(footcast, args + extra, env=env)
+        assert evaluated.exit_code == 0, evaluated.output
+        season = json.loads(evaluated.output)
+        assert (season["model"]["version"], season["n"], season["seen_in_training"]) == (
+            "1",
+            380,
+            seen,
+        )
+        market_rps = season["metrics"]["rps"]["market"]
+        assert market_rps == pytest.approx(summary["scores"]["market"]["rps"])
+        assert season["metrics"]["rps"]["model"] < 0.25
+
     version, served = registry.load_model(settings, registry.CHAMPION)
     state = FeatureState(served.feature_config)
     matches = pd.read_parquet(paths.matches)
