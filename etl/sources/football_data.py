@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -51,6 +52,9 @@ KNOWN_BOOKMAKERS = frozenset(
      "Avg", "Max", "BbAv", "BbMx")
 )  # fmt: skip
 _PRICE_COLUMN = re.compile(r"^([A-Za-z0-9]+)([HDA])$")
+#: Largest count the store holds: goals and stats are ``smallint``, attendance ``int``.
+MAX_COUNT = 32_767
+MAX_ATTENDANCE = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -144,16 +148,19 @@ def parse_csv(raw: bytes, league: str, season: str) -> ParsedFile:
     if not raw.strip():
         raise ParseError(f"{where}: the file is empty")
     reader = csv.reader(io.StringIO(decode(raw), newline=""))
-    header = [h.strip() for h in next(reader)]
-    index = _column_index(header, where)
-    odds_columns = price_columns(header)
-    blank = 0
-    rows: list[MatchRow] = []
-    for line_no, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            blank += 1
-            continue
-        rows.append(_parse_row(cells, index, odds_columns, league, f"{where} line {line_no}"))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        index = _column_index(header, where)
+        odds_columns = price_columns(header)
+        blank = 0
+        rows: list[MatchRow] = []
+        for line_no, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                blank += 1
+                continue
+            rows.append(_parse_row(cells, index, odds_columns, league, f"{where} line {line_no}"))
+    except csv.Error as exc:
+        raise ParseError(f"{where} line {reader.line_num}: not CSV ({exc})") from exc
     if not rows:
         raise ParseError(f"{where}: no match rows")
     return ParsedFile(
@@ -213,7 +220,7 @@ def _cell(cells: list[str], index: dict[str, int], name: str) -> str:
     return cells[position].strip()
 
 
-def _count(text: str, what: str) -> int | None:
+def _count(text: str, what: str, maximum: int = MAX_COUNT) -> int | None:
     """``8`` or ``8.0`` → 8; empty → None."""
     if not text:
         return None
@@ -221,7 +228,7 @@ def _count(text: str, what: str) -> int | None:
         value = float(text)
     except ValueError:
         raise ParseError(f"{what}: {text!r} is not a number") from None
-    if value != int(value) or value < 0:
+    if not (math.isfinite(value) and value == int(value) and 0 <= value <= maximum):
         raise ParseError(f"{what}: {text!r} is not a count")
     return int(value)
 
@@ -230,9 +237,12 @@ def _price(text: str, what: str) -> float | None:
     if not text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise ParseError(f"{what}: price {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ParseError(f"{what}: price {text!r} is not a number")
+    return value
 
 
 def parse_date(text: str, what: str) -> date:
@@ -298,7 +308,7 @@ def _parse_row(
         ht_home_goals=goals[2],
         ht_away_goals=goals[3],
         referee=cell("Referee") or None,
-        attendance=_count(cell("Attendance"), f"{where} Attendance"),
+        attendance=_count(cell("Attendance"), f"{where} Attendance", MAX_ATTENDANCE),
         stats=stats,
         extra=extra or None,
         odds=_odds(cells, odds_columns, where),
