@@ -23,3 +23,7 @@ class RegistryError(MlError):
 
 class ModelNotFound(RegistryError):
     """Raised when no registered version matches the alias or version asked for."""
+
+
+class PublishFailed(RegistryError):
+    """Raised when champion moved but ``footcast model publish-promoted`` did not succeed."""

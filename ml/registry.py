@@ -150,12 +150,13 @@ def _now() -> str:
 
 
 def _prepare_store(settings: Settings) -> None:
-    """Create the local directories a SQLite store and a file artifact root live in."""
-    uri = urlsplit(settings.mlflow_tracking_uri)
-    if uri.scheme == "sqlite" and uri.path.startswith("/"):
-        Path(uri.path[1:] if uri.path.startswith("//") else uri.path).parent.mkdir(
-            parents=True, exist_ok=True
-        )
+    """Create the local directories a SQLite store and a file artifact root live in.
+
+    ``sqlite:///<path>``: the path after the third slash, absolute when it starts with one.
+    """
+    uri = settings.mlflow_tracking_uri
+    if uri.startswith("sqlite:///"):
+        Path(uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     root = urlsplit(settings.mlflow_artifact_root)
     if root.scheme in ("", "file"):
         Path(root.path).mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from core.settings import Settings
 from ml import registry
+from ml.errors import PublishFailed
 from ml.features import FEATURE_NAMES
 from ml.forecaster import Forecaster
 from ml.params import load_params
@@ -159,7 +160,14 @@ def publish_promoted(settings: Settings, version: str, previous: str | None) -> 
     if previous:
         args += ["--previous", previous]
     env = {**os.environ, **settings.as_env()}
-    subprocess.run(args, env=env, check=True, capture_output=True, timeout=60)
+    try:
+        subprocess.run(args, env=env, check=True, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as exc:
+        detail = getattr(exc, "stderr", None) or str(exc)
+        raise PublishFailed(
+            f"version {version} is champion but model_promoted was not published"
+            f" ({detail.strip()}); run: {' '.join(args[1:])}"
+        ) from exc
 
 
 def run(settings: Settings, params: dict[str, Any], paths: Paths) -> Registration:
@@ -193,7 +201,10 @@ def run(settings: Settings, params: dict[str, Any], paths: Paths) -> Registratio
 
 
 def main() -> None:
-    registration = run(Settings.from_env(), load_params(), Paths())
+    try:
+        registration = run(Settings.from_env(), load_params(), Paths())
+    except PublishFailed as exc:
+        sys.exit(str(exc))
     verdict = "promoted to champion" if registration.promoted else "kept as challenger"
     print(f"version {registration.version} {verdict}: {'; '.join(registration.reasons)}")
 
