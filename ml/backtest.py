@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,7 @@ from ml.models.baselines import BaseRates, Uniform
 from ml.models.dixon_coles import DixonColes
 from ml.models.ensemble import choose_weight, pool
 from ml.models.multinomial import Multinomial
-from ml.params import section
+from ml.params import known_fields, section
 from ml.training import ModelSpecs
 
 log = structlog.get_logger(__name__)
@@ -53,8 +53,7 @@ class BacktestConfig:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> BacktestConfig:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in section(params, "evaluate").items() if k in known}
+        values = known_fields(cls, section(params, "evaluate"), "evaluate")
         for key in ("test_seasons", "warmup_seasons", "competitions"):
             if values.get(key) is not None:
                 values[key] = tuple(str(v) for v in values[key])

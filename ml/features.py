@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ml.params import section
+from ml.params import known_fields, section
 
 FORM_STATS = (
     "goals_for",
@@ -50,7 +50,6 @@ class FeatureConfig:
     elo_k: float = 20.0
     elo_home_advantage: float = 60.0
     elo_season_regression: float = 0.2  #: share of the gap to the mean removed each season
-    elo_initial: float = 1500.0
     newcomer_quantile: float = 0.2  #: where a promoted team starts among its league's ratings
     newcomer_absent_days: int = 250  #: a team unseen this long restarts as a newcomer
     active_days: int = 400  #: teams seen within this window define the league's ratings
@@ -68,9 +67,7 @@ class FeatureConfig:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> FeatureConfig:
-        known = {f.name for f in fields(cls)}
-        values = section(dict(params), "features")
-        return cls(**{k: v for k, v in values.items() if k in known})
+        return cls(**known_fields(cls, section(dict(params), "features"), "features"))
 
 
 def _feature_names() -> tuple[str, ...]:
@@ -385,11 +382,8 @@ class FeatureState:
         league.draw_rate += a * ((gd == 0) - league.draw_rate)
         for stats in (home_stats, away_stats):
             seen = ~np.isnan(stats)
-            league.stat_mean = np.where(
-                seen,
-                league.stat_mean + a * (np.nan_to_num(stats) - league.stat_mean),
-                league.stat_mean,
-            )
+            step = league.stat_mean + a * (np.where(seen, stats, 0.0) - league.stat_mean)
+            league.stat_mean = np.where(seen, step, league.stat_mean)
             league.stat_weight += seen
 
         self._fold_h2h(home_name, away_name, gd, home_pts, away_pts)
@@ -411,14 +405,14 @@ class FeatureState:
     def _fold_form(self, team: _Team, stats: np.ndarray, venue: int) -> None:
         a = self.config.form_alpha
         seen = ~np.isnan(stats)
-        value = np.nan_to_num(stats)
-        for scope in (_ALL, venue):
-            team.form_sum[scope] = np.where(
-                seen, (1.0 - a) * team.form_sum[scope] + a * value, team.form_sum[scope]
-            )
-            team.form_weight[scope] = np.where(
-                seen, (1.0 - a) * team.form_weight[scope] + a, team.form_weight[scope]
-            )
+        value = np.where(seen, stats, 0.0)
+        scopes = [_ALL, venue]
+        team.form_sum[scopes] = np.where(
+            seen, (1.0 - a) * team.form_sum[scopes] + a * value, team.form_sum[scopes]
+        )
+        team.form_weight[scopes] = np.where(
+            seen, (1.0 - a) * team.form_weight[scopes] + a, team.form_weight[scopes]
+        )
 
     def _fold_h2h(
         self, home_name: str, away_name: str, gd: int, home_pts: float, away_pts: float
@@ -457,10 +451,9 @@ def _poisson_outcomes(lam: float, mu: float) -> tuple[float, float, float]:
     """Home/draw/away probabilities of independent Poisson goals (truncated at 10)."""
     ph = np.exp(_GOALS * math.log(lam) - lam - _LOG_FACTORIAL)
     pa = np.exp(_GOALS * math.log(mu) - mu - _LOG_FACTORIAL)
-    joint = np.outer(ph, pa)
-    total = joint.sum()
-    draw = float(np.trace(joint)) / total
-    home = float(np.tril(joint, -1).sum()) / total
+    total = float(ph.sum() * pa.sum())
+    draw = float(ph @ pa) / total
+    home = float(ph[1:] @ np.cumsum(pa)[:-1]) / total
     return home, draw, 1.0 - home - draw
 
 
@@ -478,6 +471,7 @@ MATCH_COLUMNS = (
     "home_shots_on_target",
     "away_shots_on_target",
 )
+_NUMERIC_COLUMNS = frozenset(MATCH_COLUMNS[6:])
 
 
 def build_features(
@@ -493,6 +487,10 @@ def build_features(
     state = state if state is not None else FeatureState(config)
     present = [c for c in MATCH_COLUMNS if c in matches.columns]
     frame = matches[present].copy()
+    # nullable integer columns (the store's stats) become floats with NaN: cheap to read
+    for column in present:
+        if column in _NUMERIC_COLUMNS:
+            frame[column] = frame[column].astype("float64")
     frame["_day"] = day_numbers(frame["kickoff_date"])
     order = np.lexsort((frame["match_id"].to_numpy(), frame["_day"].to_numpy()))
     records = frame.iloc[order].to_dict("records")

@@ -21,11 +21,9 @@ from ml import market
 from ml.errors import NotFitted
 from ml.features import FeatureConfig, FeatureState
 from ml.models.base import FloatArray
-from ml.models.dixon_coles import DixonColes, LeagueFit
+from ml.models.dixon_coles import MAX_GOALS, DixonColes, LeagueFit
 from ml.models.multinomial import Multinomial
 
-#: Goals beyond this are folded away; a score matrix is (MAX_GOALS + 1) squared.
-MAX_GOALS = 10
 _K = np.arange(MAX_GOALS + 1)
 _LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in _K])
 _H, _A = np.indices((MAX_GOALS + 1, MAX_GOALS + 1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -35,3 +36,13 @@ def section(params: dict[str, Any], *keys: str) -> dict[str, Any]:
     if not isinstance(node, dict):
         raise ParamsError(f"params.yaml section {'.'.join(keys)} must be a mapping")
     return node
+
+
+def known_fields(cls: type, values: dict[str, Any], where: str) -> dict[str, Any]:
+    """``values`` checked against the dataclass ``cls``: an unknown key (a typo that would
+    silently fall back to a default) is an error naming the section."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ParamsError(f"params.yaml section {where} has unknown keys: {unknown}")
+    return dict(values)

@@ -12,7 +12,7 @@ as teams only play within their league.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,8 +23,10 @@ from scipy.optimize import minimize_scalar
 from ml.errors import InsufficientData, NotFitted
 from ml.features import day_number, day_numbers
 from ml.models.base import FloatArray, single_threaded
-from ml.params import section
+from ml.params import known_fields, section
 
+#: Score matrices cover 0..MAX_GOALS goals a side; the rest of the mass is renormalised away.
+MAX_GOALS = 10
 #: Fewer weighted matches than this in a league's window is too little to fit.
 MIN_MATCHES = 30
 
@@ -36,17 +38,14 @@ class DixonColesConfig:
     decay_per_day: float = 0.0019
     window_days: int = 1095
     prior_matches: float = 2.0
-    max_goals: int = 10
     rho_bound: float = 0.2
     newcomer_quantile: float = 0.2  #: strength of a team unseen in training among its league
     refit_days: int = 7
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> DixonColesConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(
-            **{k: v for k, v in section(params, "train", "dixon_coles").items() if k in known}
-        )
+        values = section(params, "train", "dixon_coles")
+        return cls(**known_fields(cls, values, "train.dixon_coles"))
 
 
 @dataclass
@@ -273,9 +272,9 @@ class DixonColes:
         return out[:, 0], out[:, 1], out[:, 2]
 
     def score_matrix(self, frame: pd.DataFrame) -> FloatArray:
-        """Score distributions of the rows, shape (n, max_goals + 1, max_goals + 1)."""
+        """Score distributions of the rows, shape (n, MAX_GOALS + 1, MAX_GOALS + 1)."""
         lam, mu, rho = self.expected_goals(frame)
-        return score_matrices(lam, mu, rho, self.config.max_goals)
+        return score_matrices(lam, mu, rho, MAX_GOALS)
 
     def predict_proba(self, frame: pd.DataFrame) -> FloatArray:
         return outcome_probabilities(self.score_matrix(frame))

@@ -8,7 +8,7 @@ the overconfidence a model shows on matches it has not seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from ml.errors import InsufficientData, NotFitted
 from ml.features import FEATURE_NAMES
 from ml.models.base import FloatArray, outcome_codes, single_threaded
-from ml.params import section
+from ml.params import known_fields, section
 
 MIN_MATCHES = 200
 
@@ -37,8 +37,7 @@ class MultinomialConfig:
 
     @classmethod
     def from_params(cls, params: dict[str, Any], *keys: str) -> MultinomialConfig:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in section(params, *keys).items() if k in known}
+        values = known_fields(cls, section(params, *keys), ".".join(keys))
         if "features" in values:
             values["features"] = tuple(values["features"])
         return cls(**values)
