@@ -33,9 +33,9 @@ def model_promoted(data: Any) -> dict[str, Any]:
     data = check_payload(data, ("version",))
     current = serving.get()
     current.refresh(force=True)
-    served = current.predictor.model_version
-    dramatiq.get_broker().enqueue(contracts.invalidate_cache(served))
-    return {"version": data["version"], "previous": data.get("previous"), "serving": served}
+    served = current.predictor.snapshot.model
+    dramatiq.get_broker().enqueue(contracts.invalidate_cache(served.key))
+    return {"version": data["version"], "previous": data.get("previous"), "serving": served.version}
 
 
 @dramatiq.actor(
@@ -48,7 +48,7 @@ def model_promoted(data: Any) -> dict[str, Any]:
     throws=(ContractError,),
 )
 def invalidate_cache(data: Any) -> dict[str, Any]:
-    """Delete cached predictions of every model version but the one named."""
+    """Delete cached predictions of every model but the one named (by its cache key)."""
     data = check_payload(data, ("keep_version",))
     dropped = Cache.from_settings(Settings.from_env()).drop_predictions(str(data["keep_version"]))
     return {"keep_version": data["keep_version"], "dropped": dropped}

@@ -1,25 +1,49 @@
 """``featurise`` and ``predict``: the ``ml`` queue, served from the worker's in-memory model.
 
-Each worker process loads its ``Serving`` (champion, features, cache) on the first message
-and checks for a new champion before each message (rate-limited), so every worker process
-switches within seconds of a promotion, whichever of them took ``model_promoted``.
+Each worker process loads its ``Serving`` (champion, features, cache) when it boots, and
+checks for a new champion every few seconds and before each message (rate-limited), so
+every worker process switches within seconds of a promotion, whichever of them took
+``model_promoted``, and even if the API answers everything from the cache meanwhile.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 import dramatiq
+import structlog
+from dramatiq import Broker, Middleware
 
 from actors.contracts import ContractError, check_payload
 from core.fixtures import InvalidFixture, normalise_fixture
+from ml.errors import ModelNotFound
 from ml.serving import Holder, featurise_fixtures, predict_fixtures
 
 #: Most fixtures one message may carry (a matchday and then some).
 MAX_FIXTURES = 100
 
 serving = Holder()
+log = structlog.get_logger("footcast.actors.predict")
+
+
+class LoadServing(Middleware):
+    """Loads the predictor as soon as a worker process boots (in the background), so the
+    first prediction does not wait for it and the serving record is current at once."""
+
+    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
+        threading.Thread(target=_preload, name="footcast-serving-load", daemon=True).start()
+
+
+def _preload() -> None:
+    try:
+        serving.get()
+    except ModelNotFound as exc:
+        log.warning("no champion to serve yet", error=str(exc))
+
+
+dramatiq.get_broker().add_middleware(LoadServing())
 
 
 def _fixtures(data: Any) -> list[dict[str, Any]]:
@@ -63,6 +87,10 @@ def predict(data: Any) -> dict[str, Any]:
     fixtures = _fixtures(data)
     sent_at = data.get("sent_at")
     queue_wait_ms = (time.time() - sent_at) * 1000 if isinstance(sent_at, int | float) else None
-    current = serving.get()
+    try:
+        current = serving.get()
+    except ModelNotFound as exc:
+        no_model = {"error": {"code": "no_model", "message": str(exc)}}
+        return {"predictions": [no_model] * len(fixtures), "queue_wait_ms": queue_wait_ms}
     current.refresh()
     return {"predictions": predict_fixtures(current, fixtures), "queue_wait_ms": queue_wait_ms}

@@ -99,7 +99,7 @@ class Forecasts:
             return [None] * len(fixtures)
         data_version, model_version = record["data_version"], record["model_version"]
         answers: list[dict[str, Any] | None] = []
-        for entry, prediction in self.cache.lookup(fixtures, data_version, model_version):
+        for entry, prediction in self.cache.lookup(fixtures, data_version, record["model_key"]):
             if entry is None or prediction is None:
                 answers.append(None)
                 continue

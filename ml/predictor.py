@@ -80,15 +80,39 @@ class Teams:
 
 
 @dataclass(frozen=True)
+class ServedModel:
+    """A registered version and what serving needs to know of it."""
+
+    version: str
+    forecaster: Forecaster
+    run_id: str
+    promoted_at: str | None
+    metrics: dict[str, float]
+
+    @property
+    def key(self) -> str:
+        """The version as cache keys name it: with its run, so a registry that was wiped
+        and numbers versions from 1 again never reads the old models' entries."""
+        return f"{self.version}-{self.run_id[:12]}"
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """One consistent serving state; replaced whole, never changed in place."""
 
-    model_version: str
-    forecaster: Forecaster
+    model: ServedModel
     state: FeatureState
     teams: Teams
     data_version: str
     loaded_at: float  #: unix seconds
+
+    @property
+    def model_version(self) -> str:
+        return self.model.version
+
+    @property
+    def forecaster(self) -> Forecaster:
+        return self.model.forecaster
 
     def resolve(self, fixture: Mapping[str, Any]) -> dict[str, Any]:
         """A named fixture with canonical team names and competition code."""
@@ -271,13 +295,13 @@ class Predictor:
                 data_changed = data_version(conn) != snapshot.data_version
         if not (model_changed or data_changed):
             return False
-        version, forecaster = _load_model(self.settings)
-        if data_changed or _feature_config(forecaster) != _feature_config(snapshot.forecaster):
-            self.snapshot = _snapshot(self.settings, version, forecaster)
+        model = _load_model(self.settings)
+        if data_changed or _feature_config(model.forecaster) != _feature_config(
+            snapshot.forecaster
+        ):
+            self.snapshot = _snapshot(self.settings, model)
         else:
-            self.snapshot = dataclasses.replace(
-                snapshot, model_version=version, forecaster=forecaster, loaded_at=time.time()
-            )
+            self.snapshot = dataclasses.replace(snapshot, model=model, loaded_at=time.time())
         log.info(
             "predictor reloaded",
             model_version=self.snapshot.model_version,
@@ -291,18 +315,23 @@ def _feature_config(forecaster: Forecaster) -> Any:
     return getattr(forecaster, "feature_config", None)
 
 
-def _load_model(settings: Settings) -> tuple[str, Forecaster]:
-    return registry.load_model(settings, registry.CHAMPION)
+def _load_model(settings: Settings) -> ServedModel:
+    version, forecaster = registry.load_model(settings, registry.CHAMPION)
+    info = registry.model_info(settings, version)
+    return ServedModel(version, forecaster, info.run_id or "", info.promoted_at, info.metrics)
 
 
 def _load_snapshot(settings: Settings) -> Snapshot:
-    return _snapshot(settings, *_load_model(settings))
+    return _snapshot(settings, _load_model(settings))
 
 
-def _snapshot(settings: Settings, version: str, forecaster: Forecaster) -> Snapshot:
+def _snapshot(settings: Settings, model: ServedModel) -> Snapshot:
     with connect(settings) as conn:
-        state, teams, data = build_state(conn, forecaster)
+        state, teams, data = build_state(conn, model.forecaster)
     log.info(
-        "predictor loaded", model_version=version, data_version=data, teams=len(teams.by_spelling)
+        "predictor loaded",
+        model_version=model.version,
+        data_version=data,
+        teams=len(teams.by_spelling),
     )
-    return Snapshot(version, forecaster, state, teams, data, time.time())
+    return Snapshot(model, state, teams, data, time.time())

@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
 import structlog
 
 from core.cache import Cache, feature_hash
@@ -23,9 +24,9 @@ from core.redis import results_client
 from core.serving import publish_serving, serving_key
 from core.settings import Settings
 from etl.competitions import UnknownCompetition
-from etl.errors import UnknownTeam
+from etl.errors import EtlError, UnknownTeam
 from ml import registry
-from ml.errors import RegistryError
+from ml.errors import MlError
 from ml.predictor import Predictor, Snapshot, UnknownMatch
 
 log = structlog.get_logger("footcast.serving")
@@ -49,11 +50,28 @@ class Serving:
         return cls(settings, Predictor.load(settings), Cache.from_settings(settings))
 
     def refresh(self, *, force: bool = False) -> bool:
-        """Pick up a new champion or new data (rate-limited unless ``force``)."""
-        changed = self.predictor.reload_if_changed(force=force)
+        """Pick up a new champion or new data (rate-limited unless ``force``).
+
+        A failed check keeps the current model (and is retried at the next one), except a
+        forced one: that fails its caller, the ``model_promoted`` message, which is retried.
+        """
+        try:
+            changed = self.predictor.reload_if_changed(force=force)
+        except (MlError, EtlError, psycopg.Error, OSError) as exc:
+            if force:
+                raise
+            log.warning("champion check failed; serving on", error=str(exc))
+            return False
         if changed:
             self.publish()
         return changed
+
+    def watch(self) -> None:
+        """Check for a new champion every ``model_check_interval_s``, forever: a worker that
+        gets no messages (the API answers from the cache) still moves to a new champion."""
+        while True:
+            time.sleep(self.settings.model_check_interval_s)
+            self.refresh()
 
     def publish(self) -> None:
         """Tell producers which model and data version this worker serves."""
@@ -61,18 +79,14 @@ class Serving:
         record: dict[str, Any] = {
             "model_name": registry.MODEL_NAME,
             "model_version": snapshot.model_version,
+            "model_key": snapshot.model.key,
             "data_version": snapshot.data_version,
             "loaded_at": dt.datetime.fromtimestamp(snapshot.loaded_at, dt.UTC).isoformat(
                 timespec="seconds"
             ),
-            "promoted_at": None,
-            "metrics": {},
+            "promoted_at": snapshot.model.promoted_at,
+            "metrics": snapshot.model.metrics,
         }
-        try:
-            info = registry.model_info(self.settings, snapshot.model_version)
-            record.update(promoted_at=info.promoted_at, metrics=info.metrics)
-        except RegistryError as exc:
-            log.warning("model info unavailable", error=str(exc))
         publish_serving(self._results, serving_key(self.settings), record)
 
 
@@ -127,7 +141,7 @@ def predict_fixtures(
     """A prediction (or an error item) per fixture, each naming the model version that made it."""
     predictor, cache = serving.predictor, serving.cache
     snapshot = predictor.snapshot
-    found = cache.lookup(fixtures, snapshot.data_version, snapshot.model_version)
+    found = cache.lookup(fixtures, snapshot.data_version, snapshot.model.key)
     items: list[dict[str, Any]] = []
     fresh_features = []
     fresh_predictions = []
@@ -143,7 +157,7 @@ def predict_fixtures(
         if prediction is None:
             prediction = snapshot.forecast(entry["fixture"], entry["features"])
             fresh_predictions.append(
-                (cache.prediction_key(snapshot.model_version, entry["hash"]), prediction)
+                (cache.prediction_key(snapshot.model.key, entry["hash"]), prediction)
             )
         items.append(
             {
@@ -158,7 +172,8 @@ def predict_fixtures(
 
 
 class Holder:
-    """Loads a process's ``Serving`` once, on first use, whichever thread asks first."""
+    """Loads a process's ``Serving`` once, whichever thread asks first, and starts its
+    champion watch."""
 
     def __init__(self) -> None:
         self._serving: Serving | None = None
@@ -172,5 +187,8 @@ class Holder:
                     started = time.perf_counter()
                     self._serving = Serving.load(settings_factory())
                     log.info("serving loaded", load_s=round(time.perf_counter() - started, 2))
+                    threading.Thread(
+                        target=self._serving.watch, name="footcast-champion-watch", daemon=True
+                    ).start()
                 serving = self._serving
         return serving

@@ -6,7 +6,7 @@ from typing import Any
 
 import falcon
 
-from api.errors import ApiError, invalid_field
+from api.errors import RETRY_AFTER_S, ApiError, invalid_field
 from api.forecasting import BATCH, SINGLE, Forecasts, task_url
 from api.validation import json_object
 from core.fixtures import normalise_fixture
@@ -18,6 +18,9 @@ MAX_BATCH = 100
 def fixture_error(error: dict[str, Any]) -> ApiError:
     """A worker's answer for a fixture it could not place, as the client's error."""
     code = error.get("code", "invalid_fixture")
+    if code == "no_model":
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        return ApiError(503, code, error.get("message", code), headers=headers)
     status = 422 if code == "unknown_competition" else 404
     extra = {"candidates": error["candidates"]} if "candidates" in error else None
     return ApiError(status, code, error.get("message", code), field=error.get("field"), extra=extra)

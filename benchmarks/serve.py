@@ -1,0 +1,306 @@
+"""Serving benchmark: sync predictions through the real stack, against the inline floor.
+
+    .venv/bin/python benchmarks/serve.py [--duration-s 10] [--api-workers 2] [--api-threads 8]
+                                         [--worker-threads 8]
+
+Loopback only, bounded in time (about a minute plus training). It uses the store of
+``FOOTCAST_DATABASE_URL`` as it is (run ``footcast ingest`` first), trains a champion on its
+last three seasons into a private MLflow registry, and starts the real stack on a private
+RabbitMQ vhost: gunicorn (the Procfile's command) and one dramatiq worker process. After a
+warm-up, ``wrk`` (installed from Debian's packages if missing; it is event-driven and takes
+little CPU) drives ``POST /v1/predict``:
+
+- ``sync_miss``: every request a fixture never asked before (new kickoff date or pairing),
+  so it goes API → RabbitMQ → worker → Redis results → API;
+- ``sync_hit``: fixtures answered before, served from the prediction cache by the API;
+- ``inline``: the same app plus one route that forecasts in the API process (no bus, no
+  cache): the floor the bus adds its cost to. That route lives in this file only.
+
+Each at concurrency 1 and 16 over keep-alive connections; prints one JSON object with
+p50/p95/p99 latency (ms) and throughput per case, and ``bus_over_inline``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from cli.processes import api_command, free_port, spawn, stop, wait_http_ok, worker_command
+from core.cache import namespace
+from core.db import connect
+from core.settings import PROJECT_ROOT, Settings
+from etl.competitions import season_start_year
+from etl.store import load_matches, load_odds
+
+#: wrk script: cycles through a file of request bodies, each thread from its own offset,
+#: and prints latency percentiles as JSON when done.
+WRK_SCRIPT = r"""
+local bodies = {}
+local counter = 0
+local offset = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+  offset = tonumber(id) * math.floor(#bodies / tonumber(args[2]))
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+  counter = counter + 1
+  local body = bodies[((offset + counter - 1) % #bodies) + 1]
+  return wrk.format(nil, nil, nil, body)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "errors": %d, "non_2xx": %d,'
+    .. ' "p50_us": %d, "p95_us": %d, "p99_us": %d}\n',
+    summary.requests, summary.duration,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status, latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+#: The inline floor: the production app plus one benchmark-only route.
+INLINE_APP = """
+import falcon
+
+from api.app import create_app
+from api.validation import json_object
+from core.fixtures import normalise_fixture
+from core.logging import configure_logging
+from core.settings import Settings
+from ml.predictor import Predictor
+
+settings = Settings.from_env()
+configure_logging(settings)
+predictor = Predictor.load(settings)
+
+
+class Inline:
+    def on_post(self, req, resp):
+        fixture = normalise_fixture(json_object(req))
+        snapshot = predictor.snapshot
+        resolved = predictor.resolve(fixture, snapshot)
+        resp.media = {
+            "fixture": resolved,
+            **snapshot.forecast(resolved, snapshot.features(resolved)),
+            "data_version": snapshot.data_version,
+            "cached": False,
+        }
+
+
+app = create_app(settings)
+app.add_route("/bench/inline", Inline())
+"""
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is not installed and could not be installed")
+    return found
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=30)
+
+
+def train_champion(settings: Settings) -> str:
+    """A champion trained on the store's last three seasons, in the private registry."""
+    from ml import registry
+    from ml.backtest import prepare_frame
+    from ml.features import FeatureConfig
+    from ml.training import ModelSpecs, train_forecaster
+
+    with connect(settings) as conn:
+        matches = load_matches(conn)
+        seasons = sorted(matches["season"].unique(), key=season_start_year)
+        recent = matches[matches["season"].isin(seasons[-3:])].reset_index(drop=True)
+        odds = load_odds(conn, recent["match_id"])
+    config = FeatureConfig()
+    frame = prepare_frame(recent, odds, config)
+    forecaster = train_forecaster(frame, ModelSpecs(), config, 0.3, burn_in_seasons=1)
+    version = registry.register_model(settings, forecaster, {"rps": 0.2}, {"benchmark": 1}, {})
+    registry.promote(settings, version)
+    return version
+
+
+def fixtures(settings: Settings) -> list[dict[str, Any]]:
+    """Every pairing of each competition's teams of its last season, shuffled."""
+    with connect(settings) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT c.code, t.name FROM matches m"
+            " JOIN competitions c ON c.id = m.competition_id JOIN seasons s ON s.id = m.season_id"
+            " JOIN teams t ON t.id IN (m.home_team_id, m.away_team_id)"
+            " WHERE s.start_year = (SELECT max(start_year) FROM seasons x"
+            "   WHERE x.competition_id = c.id)"
+        ).fetchall()
+    teams: dict[str, list[str]] = {}
+    for code, name in rows:
+        teams.setdefault(code, []).append(name)
+    pairs = [
+        {"home_team": h, "away_team": a, "competition": code}
+        for code, names in teams.items()
+        for h, a in itertools.permutations(sorted(names), 2)
+    ]
+    random.Random(7).shuffle(pairs)
+    return pairs
+
+
+def bodies(pairs: list[dict[str, Any]], first_day: int, count: int) -> list[str]:
+    """``count`` distinct fixtures: each pairing on successive kickoff dates."""
+    out = []
+    for day in itertools.count(first_day):
+        date = time.strftime("%Y-%m-%d", time.gmtime(1_735_689_600 + day * 86_400))
+        for pair in pairs:
+            out.append(json.dumps({**pair, "kickoff": date}))
+            if len(out) == count:
+                return out
+    return out
+
+
+def post(url: str, body: str) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=120) as resp:
+        return dict(json.loads(resp.read()))
+
+
+def run_wrk(
+    wrk: str, url: str, lines: list[str], concurrency: int, duration_s: int, workdir: Path
+) -> dict[str, float]:
+    script = workdir / "post.lua"
+    script.write_text(WRK_SCRIPT)
+    data = workdir / f"bodies-{uuid.uuid4().hex[:6]}.txt"
+    data.write_text("\n".join(lines) + "\n")
+    threads = 1
+    out = subprocess.run(
+        [wrk, "-t", str(threads), "-c", str(concurrency), "-d", f"{duration_s}s",
+         "--timeout", "10s", "-s", str(script), url, "--", str(data), str(threads)],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    stats = json.loads(out.strip().splitlines()[-1])
+    if stats["errors"] or stats["non_2xx"]:
+        raise SystemExit(f"wrk saw errors against {url}: {stats}")
+    return {
+        "p50_ms": round(stats["p50_us"] / 1000, 2),
+        "p95_ms": round(stats["p95_us"] / 1000, 2),
+        "p99_ms": round(stats["p99_us"] / 1000, 2),
+        "rps": round(stats["requests"] / (stats["duration_us"] / 1e6), 1),
+        "requests": stats["requests"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration-s", type=int, default=10)
+    parser.add_argument("--api-workers", type=int, default=2)
+    parser.add_argument("--api-threads", type=int, default=8)
+    parser.add_argument("--worker-threads", type=int, default=8)
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    base = Settings.from_env()
+    workdir = Path(tempfile.mkdtemp(prefix="footcast-bench-"))
+    vhost = f"footcast_bench_{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    settings = base.replace(
+        broker_url=f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
+        mlflow_tracking_uri=f"sqlite:///{workdir}/mlflow.db",
+        mlflow_artifact_root=str(workdir / "artifacts"),
+        log_level="WARNING",
+        log_format="json",
+    )
+    (workdir / "inline_app.py").write_text(INLINE_APP)
+    procs = []
+    try:
+        train_champion(settings)
+        pairs = fixtures(settings)
+        port, inline_port = free_port(), free_port()
+        gunicorn = dict(workers=args.api_workers, threads=args.api_threads)
+        procs.append(spawn(worker_command(("ml", "ops"), threads=args.worker_threads), settings,
+                           workdir / "worker.log"))  # fmt: skip
+        procs.append(spawn(api_command(port, **gunicorn), settings, workdir / "api.log"))
+        inline = api_command(inline_port, **gunicorn)
+        inline[inline.index("api.wsgi:app")] = "inline_app:app"
+        procs.append(spawn([*inline, "--pythonpath", str(workdir)], settings,
+                           workdir / "inline.log"))  # fmt: skip
+        api = f"http://127.0.0.1:{port}"
+        wait_http_ok(f"{api}/health/ready", 60, procs[1])
+        wait_http_ok(f"http://127.0.0.1:{inline_port}/health/live", 120, procs[2])
+
+        needed = 4000 * args.duration_s
+        misses = bodies(pairs, 0, 2 * needed + 1000)
+        warm = misses[-1000:]
+        for body in warm[:50]:  # loads the worker's model; warms every connection path
+            post(f"{api}/v1/predict", body)
+        run_wrk(wrk, f"{api}/v1/predict", warm[50:], 16, 2, workdir)
+        hits = warm[:200]
+        for body in hits:
+            post(f"{api}/v1/predict", body)
+        post(f"http://127.0.0.1:{inline_port}/bench/inline", misses[0])
+        run_wrk(wrk, f"http://127.0.0.1:{inline_port}/bench/inline", warm, 16, 2, workdir)
+
+        results: dict[str, Any] = {}
+        cases = [
+            ("sync_miss_c1", f"{api}/v1/predict", misses[:needed], 1),
+            ("sync_miss_c16", f"{api}/v1/predict", misses[needed : 2 * needed], 16),
+            ("sync_hit_c1", f"{api}/v1/predict", hits, 1),
+            ("sync_hit_c16", f"{api}/v1/predict", hits, 16),
+            ("inline_c1", f"http://127.0.0.1:{inline_port}/bench/inline", misses, 1),
+            ("inline_c16", f"http://127.0.0.1:{inline_port}/bench/inline", misses, 16),
+        ]
+        for name, url, lines, concurrency in cases:
+            results[name] = run_wrk(wrk, url, lines, concurrency, args.duration_s, workdir)
+        results["bus_over_inline"] = round(
+            results["sync_miss_c16"]["rps"] / results["inline_c16"]["rps"], 3
+        )
+        results["setup"] = {
+            "cpus": os.cpu_count(),
+            "api": f"gunicorn gthread {args.api_workers} workers x {args.api_threads} threads",
+            "worker": f"dramatiq 1 process x {args.worker_threads} threads",
+            "duration_s": args.duration_s,
+            "load_generator": "wrk -t1 (keep-alive)",
+        }
+        print(json.dumps(results, indent=2))
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        client = redis.Redis.from_url(settings.cache_url)
+        for key in client.scan_iter(f"{namespace(settings)}*", count=1000):
+            client.unlink(key)
+        redis.Redis.from_url(settings.results_url).unlink(f"{namespace(settings)}serving")
+        rabbitmqctl("delete_vhost", vhost)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(PROJECT_ROOT))
+    main()

@@ -1,0 +1,104 @@
+"""Prediction errors that need no worker, through falcon's test client; every response is
+checked against the OpenAPI document."""
+
+import time
+
+import falcon.testing
+import pytest
+
+from actors.bus import Bus
+from api.app import create_app
+from tests.api.openapi_check import check_response
+
+FIXTURE = {"home_team": "Arsenal", "away_team": "Chelsea", "competition": "E0"}
+
+
+def _client(settings):
+    return falcon.testing.TestClient(create_app(settings, Bus.from_settings(settings)))
+
+
+def _call(client, method, path, **kwargs):
+    resp = client.simulate_request(method, path, **kwargs)
+    check_response(method, path, resp.status_code, resp.json if resp.text else None)
+    return resp
+
+
+@pytest.fixture
+def no_broker(base_settings):
+    return _client(base_settings.replace(broker_url="amqp://guest:guest@127.0.0.1:1/%2F"))
+
+
+def test_results_backend_down_is_a_quick_503_with_retry_after(base_settings):
+    client = _client(base_settings.replace(results_url="redis://127.0.0.1:1/0"))
+    started = time.monotonic()
+    resp = _call(client, "POST", "/v1/predict", json=FIXTURE)
+    assert time.monotonic() - started < 1
+    assert resp.status_code == 503 and resp.headers["retry-after"] == "1"
+    assert resp.json["error"]["code"] == "results_unavailable"
+
+
+def test_broker_down_is_a_quick_503_for_sync_async_and_batch_predictions(no_broker):
+    for path, body in (
+        ("/v1/predict", FIXTURE),
+        ("/v1/predictions", FIXTURE),
+        ("/v1/predictions/batch", {"fixtures": [FIXTURE]}),
+    ):
+        started = time.monotonic()
+        resp = _call(no_broker, "POST", path, json=body)
+        assert time.monotonic() - started < 1
+        assert resp.status_code == 503, path
+        assert resp.json["error"]["code"] == "broker_unavailable"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"away_team": "Chelsea", "competition": "E0"}, "home_team"),
+        ({**FIXTURE, "competition": 7}, "competition"),
+        ({**FIXTURE, "kickoff": "next week"}, "kickoff"),
+        ({**FIXTURE, "venue": "Emirates"}, "venue"),
+        ({"match_id": "12"}, "match_id"),
+        ({"match_id": 12, "home_team": "Arsenal"}, "match_id"),
+    ],
+)
+def test_an_invalid_fixture_is_a_422_naming_the_field(no_broker, body, field):
+    resp = _call(no_broker, "POST", "/v1/predict", json=body)
+    assert resp.status_code == 422
+    assert resp.json["error"] == {
+        "code": "invalid_field",
+        "message": resp.json["error"]["message"],
+        "field": field,
+    }
+
+
+def test_a_batch_names_the_fixture_at_fault(no_broker):
+    body = {"fixtures": [FIXTURE, {**FIXTURE, "home_team": ""}]}
+    resp = _call(no_broker, "POST", "/v1/predictions/batch", json=body)
+    assert resp.status_code == 422 and resp.json["error"]["field"] == "fixtures[1].home_team"
+
+
+def test_malformed_and_non_json_bodies_are_400_and_415(no_broker):
+    resp = _call(
+        no_broker, "POST", "/v1/predict", body="{", headers={"Content-Type": "application/json"}
+    )
+    assert resp.status_code == 400
+    resp = _call(no_broker, "POST", "/v1/predict", body="x", headers={"Content-Type": "text/csv"})
+    assert resp.status_code == 415
+
+
+def test_a_body_over_64_kib_is_a_413(no_broker):
+    resp = _call(no_broker, "POST", "/v1/predictions", json={"home_team": "x" * 70_000})
+    assert resp.status_code == 413
+
+
+def test_the_champion_is_a_503_before_any_worker_loaded_a_model(base_settings, tmp_path):
+    settings = base_settings.replace(mlflow_tracking_uri=f"sqlite:///{tmp_path}/none.db")
+    resp = _call(_client(settings), "GET", "/v1/models/champion")
+    assert resp.status_code == 503 and resp.json["error"]["code"] == "no_model"
+
+
+def test_bad_query_parameters_are_422(no_broker):
+    resp = _call(no_broker, "GET", "/v1/fixtures", params={"from": "tomorrow"})
+    assert resp.status_code == 422 and resp.json["error"]["field"] == "from"
+    resp = _call(no_broker, "GET", "/v1/teams", params={"competition": "E0; drop"})
+    assert resp.status_code == 422 and resp.json["error"]["field"] == "competition"
