@@ -12,6 +12,7 @@ import click
 from actors import contracts
 from actors.bus import Bus
 from cli.context import pass_settings
+from cli.demo_serving import ensure_champion, ensure_data, show_predictions, show_promotion
 from cli.processes import api_command, spawn, stop, wait_http_ok, worker_command
 from core.db import connect
 from core.settings import PROJECT_ROOT, Settings
@@ -46,7 +47,11 @@ def demo(settings: Settings, keep_running: bool | None) -> None:
         applied = migrate(conn)
     click.echo(f"applied: {', '.join(applied)}" if applied else "schema is up to date")
 
-    step("2. starting the API and a worker")
+    step("2. data and a champion model")
+    ensure_data(settings)
+    ensure_champion(settings)
+
+    step("3. starting the API and a worker")
     api_url = f"http://127.0.0.1:{settings.api_port}"
     api = spawn(api_command(settings.api_port), settings, LOG_DIR / "api.log")
     worker = spawn(worker_command(), settings, LOG_DIR / "worker.log")
@@ -54,7 +59,7 @@ def demo(settings: Settings, keep_running: bool | None) -> None:
         wait_http_ok(f"{api_url}/health/ready", 60, api)
         click.echo(f"API ready at {api_url} (logs in {LOG_DIR})")
 
-        step("3. a ping on every queue, through the bus")
+        step("4. a ping on every queue, through the bus")
         bus = Bus.from_settings(settings)
         for queue in contracts.QUEUES:
             started = time.perf_counter()
@@ -63,8 +68,14 @@ def demo(settings: Settings, keep_running: bool | None) -> None:
             click.echo(f"{queue:>8}: pong from {result['worker']} in {elapsed:.1f} ms")
         bus.close()
 
-        step("4. a ping through HTTP (POST /v1/ping)")
+        step("5. a ping through HTTP (POST /v1/ping)")
         click.echo(json.dumps(post_json(f"{api_url}/v1/ping", {"message": "hello"}), indent=2))
+
+        step("6. predictions over HTTP")
+        show_predictions(settings, api_url)
+
+        step("7. a new champion, served without a restart")
+        show_promotion(settings, api_url)
 
         if keep_running if keep_running is not None else sys.stdin.isatty():
             click.secho(f"\nfootcast is serving at {api_url}; Ctrl-C stops it.", fg="green")

@@ -1,0 +1,205 @@
+"""The serving part of ``footcast demo``: data and a champion if there are none, then sync,
+async and matchday predictions over HTTP, and a promotion picked up without a restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+import click
+
+from core.cache import Cache
+from core.db import connect
+from core.settings import Settings
+
+#: The slice imported when the store has no validated matches: a league, three seasons.
+DEMO_LEAGUE = "E0"
+DEMO_SEASONS = ("2122", "2223", "2324")
+#: Seasons a demo model is trained on (the store's most recent ones).
+TRAIN_SEASONS = 3
+
+
+def call(method: str, url: str, body: Any = None, timeout_s: float = 35) -> tuple[int, Any, float]:
+    """(status, JSON body, milliseconds) of one request; HTTP errors are answers too."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as resp:
+            status, payload = resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        status, payload = exc.code, exc.read()
+    return status, json.loads(payload), (time.perf_counter() - started) * 1000
+
+
+def ensure_data(settings: Settings) -> None:
+    """Import a small real slice with the history importer if the store has no matches."""
+    from etl.history import import_history
+
+    with connect(settings) as conn:
+        row = conn.execute("SELECT count(*) FROM matches WHERE status = 'finished'").fetchone()
+        if row and row[0]:
+            click.echo(f"the store holds {row[0]} finished matches")
+            return
+        click.echo(
+            f"importing {DEMO_LEAGUE} {', '.join(DEMO_SEASONS)} from {settings.football_data_url}"
+        )
+        summary = import_history(
+            conn, settings.football_data_url, [(DEMO_LEAGUE, s) for s in DEMO_SEASONS]
+        )
+        conn.commit()
+    click.echo(f"imported {summary.matches} matches: {summary.as_dict()['batches']}")
+
+
+def train_and_register(settings: Settings, dc_weight: float) -> str:
+    """Fit the served models on the store's recent seasons and register a new version."""
+    from etl.competitions import season_start_year
+    from etl.store import load_matches, load_odds
+    from ml import registry
+    from ml.backtest import prepare_frame
+    from ml.features import FeatureConfig
+    from ml.training import ModelSpecs, train_forecaster
+
+    with connect(settings) as conn:
+        matches = load_matches(conn)
+        recent = sorted(matches["season"].unique(), key=season_start_year)[-TRAIN_SEASONS:]
+        matches = matches[matches["season"].isin(recent)].reset_index(drop=True)
+        odds = load_odds(conn, matches["match_id"])
+    config = FeatureConfig()
+    forecaster = train_forecaster(
+        prepare_frame(matches, odds, config), ModelSpecs(), config, dc_weight, burn_in_seasons=1
+    )
+    return str(
+        registry.register_model(
+            settings, forecaster, {}, {"seasons": recent, "dc_weight": dc_weight}, {"demo": "1"}
+        )
+    )
+
+
+def ensure_champion(settings: Settings) -> str:
+    """The champion's version; trains and promotes one if the registry has none."""
+    from ml import registry
+
+    version = registry.champion_version(settings)
+    if version is not None:
+        click.echo(f"champion: footcast-outcome version {version}")
+        return version
+    click.echo("no champion yet: training one on the store's most recent seasons")
+    version = train_and_register(settings, dc_weight=0.3)
+    registry.promote(settings, version)
+    click.echo(f"registered and promoted version {version}")
+    return version
+
+
+def demo_fixtures(settings: Settings, count: int = 6) -> list[dict[str, Any]]:
+    """Upcoming-style fixtures: the last matchday of the newest season, return legs, the
+    August after it."""
+    with connect(settings) as conn:
+        rows = conn.execute(
+            "SELECT c.code, ht.name, at.name, m.kickoff_date FROM matches m"
+            " JOIN competitions c ON c.id = m.competition_id"
+            " JOIN teams ht ON ht.id = m.home_team_id JOIN teams at ON at.id = m.away_team_id"
+            " WHERE m.status = 'finished' ORDER BY m.kickoff_date DESC, m.id LIMIT %s",
+            (count,),
+        ).fetchall()
+    return [
+        {
+            "home_team": away,
+            "away_team": home,
+            "competition": code,
+            "kickoff": dt.date(day.year, 8, 17).isoformat(),
+        }
+        for code, home, away, day in rows
+    ]
+
+
+def describe(answer: dict[str, Any], ms: float) -> str:
+    fixture, forecast = answer["fixture"], answer["forecast"]
+    top = forecast["top_scores"][0]
+    return (
+        f"{fixture['home_team']:>22} v {fixture['away_team']:<22}"
+        f" H {forecast['p_home']:.0%} D {forecast['p_draw']:.0%} A {forecast['p_away']:.0%}"
+        f"  xG {forecast['xg_home']:.2f}-{forecast['xg_away']:.2f}"
+        f"  likeliest {top['home']}-{top['away']}"
+        f"  v{answer['model']['version']} cached={str(answer['cached']).lower():5} {ms:6.1f} ms"
+    )
+
+
+def show_predictions(settings: Settings, api_url: str) -> None:
+    """Sync (twice: computed, then cached), async (polled) and matchday predictions."""
+    fixtures = demo_fixtures(settings)
+    click.secho("\n-- sync: POST /v1/predict (first computed by a worker, then from the cache)")
+    for fixture in fixtures[:3]:
+        for _ in range(2):
+            status, answer, ms = call("POST", f"{api_url}/v1/predict", fixture)
+            click.echo(describe(answer, ms) if status == 200 else f"{status}: {answer}")
+    status, answer, _ = call(
+        "POST", f"{api_url}/v1/predict", {**fixtures[0], "home_team": "Arsnal"}
+    )
+    click.echo(f"a misspelt team → {status}: {answer['error']['message']}")
+
+    click.secho("\n-- async: POST /v1/predictions, then GET its Location until done")
+    status, task, _ = call("POST", f"{api_url}/v1/predictions", fixtures[3])
+    click.echo(f"{status}: id {task['id']}, poll {task['poll']}")
+    started = time.perf_counter()
+    while (polled := call("GET", f"{api_url}{task['poll']}")[1])["status"] == "queued":
+        time.sleep(0.05)
+    click.echo(f"{polled['status']} after {(time.perf_counter() - started) * 1000:.1f} ms:")
+    if polled["status"] == "done":
+        click.echo(describe(polled["result"], 0.0))
+
+    click.secho("\n-- a matchday: POST /v1/predictions/batch")
+    status, batch, ms = call("POST", f"{api_url}/v1/predictions/batch", {"fixtures": fixtures})
+    click.echo(f"{status}: {len(batch['predictions'])} fixtures answered together in {ms:.1f} ms")
+
+
+def show_promotion(settings: Settings, api_url: str) -> None:
+    """Register and promote a new version, announce it, and watch the API switch."""
+    from cli.model import publish_promoted
+    from ml import registry
+
+    fixture = demo_fixtures(settings)[0]
+    _, before, _ = call("POST", f"{api_url}/v1/predict", fixture)
+    old = registry.champion_version(settings) or ""
+    cache = Cache.from_settings(settings)
+    cached_before = _cached_predictions(cache)
+    click.echo(f"serving version {old}; {cached_before} predictions cached")
+    version = train_and_register(settings, dc_weight=0.6)
+    record = registry.promote(settings, version)
+    publish_promoted(settings, record.version, record.previous)
+    click.echo(f"registered version {version}, promoted it, published model_promoted")
+    started = time.perf_counter()
+    while True:
+        status, answer, ms = call("POST", f"{api_url}/v1/predict", fixture)
+        if status == 200 and answer["model"]["version"] == version:
+            break
+        if time.perf_counter() - started > 30:
+            raise click.ClickException(f"version {version} not served after 30 s: {answer}")
+        time.sleep(0.1)
+    waited_s = time.perf_counter() - started
+    click.echo(f"version {version} answering {waited_s:.1f} s after the promotion, no restart:")
+    click.echo(describe(before, 0.0))
+    click.echo(describe(answer, ms))
+    deadline = time.monotonic() + 10
+    while (left := _cached_predictions(cache, excluding=version)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    click.echo(f"predictions cached for older models: {cached_before} before, {left} now")
+    _, champion, _ = call("GET", f"{api_url}/v1/models/champion")
+    click.echo(
+        f"GET /v1/models/champion → version {champion['version']},"
+        f" promoted {champion['promoted_at']}"
+    )
+
+
+def _cached_predictions(cache: Cache, excluding: str | None = None) -> int:
+    prefix = f"{cache.prefix}prediction:"
+    keys = (k.decode() for k in cache.client.scan_iter(f"{prefix}*", count=1000))
+    return sum(
+        1 for k in keys if excluding is None or not k[len(prefix) :].startswith(f"{excluding}-")
+    )
