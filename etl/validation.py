@@ -22,6 +22,7 @@ runs (``etl.history`` and the ``validate_batch`` actor import it lazily).
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -246,9 +247,12 @@ def _check(result: Any) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-friendly scalar (numpy integers and floats become Python ones)."""
+    """A JSON-friendly scalar (numpy integers and floats become Python ones; infinite or NaN
+    ones, e.g. the overround of a zero price, text: PostgreSQL's JSON has no ``Infinity``)."""
     if hasattr(value, "item"):
         value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     return value if isinstance(value, int | float | str | bool | None) else str(value)
 
 

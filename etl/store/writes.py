@@ -63,7 +63,7 @@ def write_matches(
     batch's gate covers every match of the file); a match last written by another source
     with the same values is left alone, which keeps re-running every importer a no-op.
     """
-    _reject_duplicates(rows)
+    _reject_unstorable(rows, team_ids)
     keys = {"batch_id": batch_id, "competition_id": competition_id, "season_id": season_id}
     conn.execute(
         "CREATE TEMP TABLE stage_matches ("
@@ -173,9 +173,25 @@ def write_matches(
     return WriteCounts(new, len(inserted) - new, stats_cur.rowcount, odds_cur.rowcount)
 
 
-def _reject_duplicates(rows: Sequence[MatchRow]) -> None:
-    """Two rows with one natural key would make the upsert ambiguous: a broken file."""
-    seen = Counter((r.home, r.away, r.kickoff_date) for r in rows)
-    twice = [f"{h} v {a} on {d}" for (h, a, d), n in seen.items() if n > 1]
+def _reject_unstorable(rows: Sequence[MatchRow], team_ids: Mapping[str, int]) -> None:
+    """A broken file: a team playing itself, or two rows with one natural key (the same
+    match twice, maybe spelt two ways), which would make the upsert fail or be ambiguous.
+
+    Compared on resolved team ids, so ``Man City`` and ``Manchester City`` are one team.
+    """
+    itself = [
+        f"{r.home} v {r.away} on {r.kickoff_date}"
+        for r in rows
+        if team_ids[r.home] == team_ids[r.away]
+    ]
+    if itself:
+        raise ParseError(f"a team plays itself: {'; '.join(itself[:5])}")
+    keys = [(team_ids[r.home], team_ids[r.away], r.kickoff_date) for r in rows]
+    seen = Counter(keys)
+    twice = [
+        f"{r.home} v {r.away} on {r.kickoff_date}"
+        for r, key in zip(rows, keys, strict=True)
+        if seen[key] > 1
+    ]
     if twice:
-        raise ParseError(f"the same match appears twice: {'; '.join(twice[:5])}")
+        raise ParseError(f"the same match appears twice: {'; '.join(dict.fromkeys(twice[:10]))}")

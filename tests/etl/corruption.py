@@ -1,9 +1,12 @@
 """Hypothesis strategies that corrupt a real file's bytes, for the robustness properties.
 
 Each strategy takes the original bytes and draws a damaged copy: cut at any byte, bytes
-overwritten, spans deleted or repeated, lines deleted, repeated or shuffled. ``damaged``
-applies one to three of them in a row. The settings keep runs short and reproducible: the
-examples are derived from the test's name (``derandomize``), nothing is stored between runs.
+overwritten, spans deleted or repeated, lines deleted, repeated or shuffled; for CSV season
+files also header columns removed or renamed and garbage in cells of dates, goals, stats and
+prices, or values that parse but are wrong (a team playing itself, a match twice, 99 goals).
+``damaged`` applies one to three of them in a row. The settings keep runs short and
+reproducible: the examples are derived from the test's name (``derandomize``), nothing is
+stored between runs.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from collections.abc import Callable, Sequence
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+from etl.sources import football_data
+from etl.teams import shipped_aliases
 
 Corruption = Callable[[bytes], st.SearchStrategy[bytes]]
 
@@ -146,3 +152,164 @@ def _damaged(draw: st.DrawFn, raw: bytes, corruptions: tuple[Corruption, ...]) -
     for _ in range(draw(st.integers(1, 3))):
         raw = draw(draw(st.sampled_from(corruptions))(raw))
     return bytes(raw)
+
+
+# -- football-data season files (CSV) -------------------------------------------------
+
+GARBAGE = (
+    "", " ", "0", "7", "2.0", "1.01", "nan", "NaN", "inf", "-inf", "Infinity", "1e400",
+    "1e30", "-1", "-0", "3.5", "99999", "2147483648", "0x10", "1_000", "\u0663", "31/02/2023",
+    "2023-08-11", "1/1/1", "11/08/2023 20:00", "25:61", "20:00:00", "N/A", '"',
+    '"1,2"', "\x00", "\u00e9",
+)  # fmt: skip
+#: Columns whose cells get garbage: dates, times, goals, stats, attendance and prices.
+TARGET_COLUMNS = (
+    "Date", "Time", "FTHG", "FTAG", "HTHG", "HTAG", "Attendance", "HHW", "HBP",
+    *(column for home, away, _ in football_data.STAT_COLUMNS for column in (home, away)),
+    "B365H", "B365D", "B365A", "B365CH", "PSCH", "PSCA", "AvgH", "MaxA", "BbAvD", "WHH",
+)  # fmt: skip
+
+
+def _table(raw: bytes) -> list[list[str]]:
+    return [line.split(",") for line in football_data.decode(raw).split("\n")]
+
+
+def _joined(table: list[list[str]]) -> bytes:
+    return "\n".join(",".join(cells) for cells in table).encode("utf-8")
+
+
+def header_column_removed(raw: bytes) -> st.SearchStrategy[bytes]:
+    """A column gone from the header only (every later cell shifts) or from every line."""
+    table = _table(raw)
+    column = st.integers(0, len(table[0]) - 1)
+
+    def remove(choice: tuple[int, bool]) -> bytes:
+        j, everywhere = choice
+        return _joined(
+            [r[:j] + r[j + 1 :] if everywhere or i == 0 else r for i, r in enumerate(table)]
+        )
+
+    return st.tuples(column, st.booleans()).map(remove)
+
+
+def header_column_renamed(raw: bytes) -> st.SearchStrategy[bytes]:
+    table = _table(raw)
+    names = sorted({*table[0], *football_data.REQUIRED, "HT", "AT", "HG", "AG", "PSCH", "VCC"})
+    new_name = st.one_of(st.sampled_from(names), st.sampled_from(GARBAGE), st.text(max_size=8))
+
+    def rename(choice: tuple[int, str]) -> bytes:
+        j, name = choice
+        return _joined([[*table[0][:j], name, *table[0][j + 1 :]], *table[1:]])
+
+    return st.tuples(st.integers(0, len(table[0]) - 1), new_name).map(rename)
+
+
+def garbage_cells(raw: bytes) -> st.SearchStrategy[bytes]:
+    """One to five cells of dates, goals, stats or prices replaced by garbage."""
+    table = _table(raw)
+    present = [table[0].index(c) for c in TARGET_COLUMNS if c in table[0]]
+    if len(table) < 2 or not present:
+        return unchanged(raw)
+    cell = st.tuples(
+        st.integers(1, len(table) - 1),
+        st.sampled_from(present),
+        st.one_of(st.sampled_from(GARBAGE), st.text(max_size=10)),
+    )
+
+    def fill(cells: list[tuple[int, int, str]]) -> bytes:
+        changed = [list(row) for row in table]
+        for i, j, text in cells:
+            if j < len(changed[i]):
+                changed[i][j] = text
+        return _joined(changed)
+
+    return st.lists(cell, min_size=1, max_size=5).map(fill)
+
+
+#: Values that parse but that a gate or the store must refuse, by column kind.
+WRONG_VALUES = {
+    "goals": ("0", "9", "16", "99", "32767"),
+    "date": ("01/01/2000", "31/12/2099", "29/02/2024", "11/08/23"),
+    "price": ("1", "1.0001", "0.5", "0", "-2.5", "1000"),
+    "count": ("0", "61", "999", "32767"),
+}
+_KINDS = {
+    "FTHG": "goals", "FTAG": "goals", "HTHG": "goals", "HTAG": "goals", "Date": "date",
+    **{f"{p}{o}": "price" for p in ("B365", "PS", "Avg", "Max", "B365C", "PSC") for o in "HDA"},
+    **{c: "count" for h, a, _ in football_data.STAT_COLUMNS for c in (h, a)},
+}  # fmt: skip
+
+
+def _canonical_names() -> dict[str, str]:
+    """football-data's spelling → the canonical name, where they differ (``Man City``)."""
+    return {
+        a.alias: a.team
+        for a in shipped_aliases()
+        if a.source == football_data.SOURCE and a.alias != a.team
+    }
+
+
+def wrong_values(raw: bytes) -> st.SearchStrategy[bytes]:
+    """Cells that parse but are wrong: impossible goals, dates, prices or stats."""
+    table = _table(raw)
+    header = table[0]
+    rows = [i for i in range(1, len(table)) if len(table[i]) == len(header)]
+    columns = [c for c in _KINDS if c in header]
+    if not rows or not columns:
+        return unchanged(raw)
+    change = st.tuples(st.sampled_from(rows), st.sampled_from(columns)).flatmap(
+        lambda ic: st.tuples(
+            st.just(ic[0]),
+            st.just(header.index(ic[1])),
+            st.sampled_from(WRONG_VALUES[_KINDS[ic[1]]]),
+        )
+    )
+
+    def apply(changes: list[tuple[int, int, str]]) -> bytes:
+        changed = [list(row) for row in table]
+        for i, j, text in changes:
+            changed[i][j] = text
+        return _joined(changed)
+
+    return st.lists(change, min_size=1, max_size=4).map(apply)
+
+
+def wrong_teams(raw: bytes) -> st.SearchStrategy[bytes]:
+    """A team cell that parses but is wrong: the row's other team (a team playing itself),
+    a misspelling, another club of the file, or a line repeated with a team spelt
+    canonically (``Manchester City`` for ``Man City``: one match twice, spelt two ways)."""
+    table = _table(raw)
+    header = table[0]
+    if "HomeTeam" not in header or "AwayTeam" not in header:
+        return unchanged(raw)
+    sides = (header.index("HomeTeam"), header.index("AwayTeam"))
+    rows = [i for i in range(1, len(table)) if len(table[i]) == len(header)]
+    teams = sorted({table[i][j] for i in rows for j in sides})
+    if not rows or not teams:
+        return unchanged(raw)
+    canonical = _canonical_names()
+
+    @st.composite
+    def change(draw: st.DrawFn) -> list[list[str]]:
+        changed = [list(row) for row in table]
+        i, side = draw(st.sampled_from(rows)), draw(st.sampled_from((0, 1)))
+        row, name = changed[i], changed[i][sides[side]]
+        how = draw(st.sampled_from(("itself", "misspelt", "other", "spelt twice")))
+        if how == "itself":
+            row[sides[side]] = row[sides[1 - side]]
+        elif how == "misspelt":
+            cut = draw(st.integers(0, max(len(name) - 1, 0)))
+            row[sides[side]] = name[:cut] + name[cut + 1 :]
+        elif how == "other":
+            row[sides[side]] = draw(st.sampled_from(teams))
+        else:
+            twin = list(row)
+            twin[sides[side]] = canonical.get(name, name)
+            changed.insert(draw(st.integers(1, len(changed))), twin)
+        return changed
+
+    return change().map(_joined)
+
+
+HEADER_CORRUPTIONS = (header_column_removed, header_column_renamed)
+CSV_CORRUPTIONS = (*BYTE_CORRUPTIONS, *HEADER_CORRUPTIONS, garbage_cells, wrong_values, wrong_teams)

@@ -15,7 +15,7 @@ from etl.errors import EtlError, ParseError
 from etl.records import STAT_FIELDS
 from etl.sources import football_data
 from etl.sources.football_data import ParsedFile, parse_csv, season_path
-from tests.etl.corruption import BYTE_CORRUPTIONS, damaged, quick, unchanged
+from tests.etl.corruption import CSV_CORRUPTIONS, HEADER_CORRUPTIONS, damaged, garbage_cells, quick
 
 #: (league, season): a recent file (Time, closing prices, CRLF), the oldest one (two-digit
 #: years, attendance, extras), one with trailing blank rows (LF), one re-saved by pandas.
@@ -23,17 +23,6 @@ FILES = (("E0", "2324"), ("E0", "0001"), ("I1", "1213"), ("F1", "0304"))
 #: The store keeps goals and stats as smallint and attendance as int.
 SMALLINT_MAX = 32_767
 INT_MAX = 2**31 - 1
-GARBAGE = (
-    "", " ", "0", "7", "2.0", "1.01", "nan", "NaN", "inf", "-inf", "Infinity", "1e400", "1e30", "-1", "-0", "3.5",
-    "99999", "2147483648", "0x10", "1_000", "\u0663", "31/02/2023", "2023-08-11", "1/1/1",
-    "11/08/2023 20:00", "25:61", "20:00:00", "N/A", '"', '"1,2"', "\x00", "\u00e9",
-)  # fmt: skip
-#: Columns whose cells get garbage: dates, times, goals, stats, attendance and prices.
-TARGET_COLUMNS = (
-    "Date", "Time", "FTHG", "FTAG", "HTHG", "HTAG", "Attendance", "HHW", "HBP",
-    *(column for home, away, _ in football_data.STAT_COLUMNS for column in (home, away)),
-    "B365H", "B365D", "B365A", "B365CH", "PSCH", "PSCA", "AvgH", "MaxA", "BbAvD", "WHH",
-)  # fmt: skip
 ENCODINGS = ("utf-16", "utf-16-be", "utf-32", "cp500", "latin-1", "shift_jis", "mac_roman")
 
 
@@ -49,66 +38,6 @@ def season_files(shared_data):
     return SeasonFiles(
         (key, (shared_data / "football-data" / season_path(*key)).read_bytes()) for key in FILES
     )
-
-
-def _table(raw: bytes) -> list[list[str]]:
-    return [line.split(",") for line in football_data.decode(raw).split("\n")]
-
-
-def _joined(table: list[list[str]]) -> bytes:
-    return "\n".join(",".join(cells) for cells in table).encode("utf-8")
-
-
-def header_column_removed(raw: bytes) -> st.SearchStrategy[bytes]:
-    """A column gone from the header only (every later cell shifts) or from every line."""
-    table = _table(raw)
-    column = st.integers(0, len(table[0]) - 1)
-
-    def remove(choice: tuple[int, bool]) -> bytes:
-        j, everywhere = choice
-        return _joined(
-            [r[:j] + r[j + 1 :] if everywhere or i == 0 else r for i, r in enumerate(table)]
-        )
-
-    return st.tuples(column, st.booleans()).map(remove)
-
-
-def header_column_renamed(raw: bytes) -> st.SearchStrategy[bytes]:
-    table = _table(raw)
-    names = sorted({*table[0], *football_data.REQUIRED, "HT", "AT", "HG", "AG", "PSCH", "VCC"})
-    new_name = st.one_of(st.sampled_from(names), st.sampled_from(GARBAGE), st.text(max_size=8))
-
-    def rename(choice: tuple[int, str]) -> bytes:
-        j, name = choice
-        return _joined([[*table[0][:j], name, *table[0][j + 1 :]], *table[1:]])
-
-    return st.tuples(st.integers(0, len(table[0]) - 1), new_name).map(rename)
-
-
-def garbage_cells(raw: bytes) -> st.SearchStrategy[bytes]:
-    """One to five cells of dates, goals, stats or prices replaced by garbage."""
-    table = _table(raw)
-    present = [table[0].index(c) for c in TARGET_COLUMNS if c in table[0]]
-    if len(table) < 2 or not present:
-        return unchanged(raw)
-    cell = st.tuples(
-        st.integers(1, len(table) - 1),
-        st.sampled_from(present),
-        st.one_of(st.sampled_from(GARBAGE), st.text(max_size=10)),
-    )
-
-    def fill(cells: list[tuple[int, int, str]]) -> bytes:
-        changed = [list(row) for row in table]
-        for i, j, text in cells:
-            if j < len(changed[i]):
-                changed[i][j] = text
-        return _joined(changed)
-
-    return st.lists(cell, min_size=1, max_size=5).map(fill)
-
-
-HEADER_CORRUPTIONS = (header_column_removed, header_column_renamed)
-CSV_CORRUPTIONS = (*BYTE_CORRUPTIONS, *HEADER_CORRUPTIONS, garbage_cells)
 
 
 def _count_ok(value: object, maximum: int = SMALLINT_MAX) -> bool:
