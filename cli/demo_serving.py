@@ -134,14 +134,19 @@ def describe(answer: dict[str, Any], ms: float) -> str:
 def show_predictions(settings: Settings, api_url: str) -> None:
     """Sync (twice: computed, then cached), async (polled) and matchday predictions."""
     fixtures = demo_fixtures(settings)
+    started = time.perf_counter()
+    while (champion := call("GET", f"{api_url}/v1/models/champion"))[0] != 200:
+        if time.perf_counter() - started > 120:
+            raise click.ClickException(f"no worker loaded a model: {champion[1]}")
+        time.sleep(0.2)
+    click.echo(f"the worker serves version {champion[1]['version']} (GET /v1/models/champion)")
     click.secho("\n-- sync: POST /v1/predict (first computed by a worker, then from the cache)")
     for fixture in fixtures[:3]:
         for _ in range(2):
             status, answer, ms = call("POST", f"{api_url}/v1/predict", fixture)
             click.echo(describe(answer, ms) if status == 200 else f"{status}: {answer}")
-    status, answer, _ = call(
-        "POST", f"{api_url}/v1/predict", {**fixtures[0], "home_team": "Arsnal"}
-    )
+    misspelt = {**fixtures[0], "home_team": fixtures[0]["home_team"][:-2]}
+    status, answer, _ = call("POST", f"{api_url}/v1/predict", misspelt)
     click.echo(f"a misspelt team → {status}: {answer['error']['message']}")
 
     click.secho("\n-- async: POST /v1/predictions, then GET its Location until done")
@@ -190,6 +195,7 @@ def show_promotion(settings: Settings, api_url: str) -> None:
     while (left := _cached_predictions(cache, excluding=version)) and time.monotonic() < deadline:
         time.sleep(0.2)
     click.echo(f"predictions cached for older models: {cached_before} before, {left} now")
+    time.sleep(0.6)  # the API re-reads the serving record at most every 0.5 s
     _, champion, _ = call("GET", f"{api_url}/v1/models/champion")
     click.echo(
         f"GET /v1/models/champion → version {champion['version']},"

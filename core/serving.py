@@ -21,10 +21,11 @@ def serving_key(settings: Settings) -> str:
     return f"{namespace(settings)}serving"
 
 
-def publish_serving(client: redis.Redis, key: str, record: dict[str, Any]) -> None:
+def publish_serving(client: redis.Redis, key: str, record: dict[str, Any], ttl_s: int) -> None:
     """Replace the serving record (model name and version, data version, promotion time,
-    backtest metrics, load time)."""
-    client.set(key, orjson.dumps(record))
+    backtest metrics, load time). Workers renew it while they serve, so it expires soon
+    after the last one stopped and never describes a model no worker holds any more."""
+    client.set(key, orjson.dumps(record), ex=ttl_s)
 
 
 def read_serving(client: redis.Redis, key: str) -> dict[str, Any] | None:

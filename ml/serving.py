@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
+import redis
 import structlog
 
 from core.cache import Cache, feature_hash
@@ -31,6 +32,8 @@ from ml.predictor import Predictor, Snapshot, UnknownMatch
 
 log = structlog.get_logger("footcast.serving")
 
+#: Shortest lifetime of the serving record (s); workers renew it every check.
+SERVING_RECORD_MIN_TTL_S = 10
 #: Fixture errors answered to the client: (code, field at fault).
 FIXTURE_ERRORS = (UnknownTeam, UnknownCompetition, UnknownMatch)
 
@@ -67,11 +70,16 @@ class Serving:
         return changed
 
     def watch(self) -> None:
-        """Check for a new champion every ``model_check_interval_s``, forever: a worker that
-        gets no messages (the API answers from the cache) still moves to a new champion."""
+        """Check for a new champion every ``model_check_interval_s``, forever, and renew the
+        serving record: a worker that gets no messages (the API answers from the cache)
+        still moves to a new champion."""
         while True:
             time.sleep(self.settings.model_check_interval_s)
-            self.refresh()
+            if not self.refresh():
+                try:
+                    self.publish()
+                except redis.RedisError as exc:
+                    log.warning("serving record not renewed", error=str(exc))
 
     def publish(self) -> None:
         """Tell producers which model and data version this worker serves."""
@@ -87,7 +95,8 @@ class Serving:
             "promoted_at": snapshot.model.promoted_at,
             "metrics": snapshot.model.metrics,
         }
-        publish_serving(self._results, serving_key(self.settings), record)
+        ttl_s = max(SERVING_RECORD_MIN_TTL_S, int(5 * self.settings.model_check_interval_s))
+        publish_serving(self._results, serving_key(self.settings), record, ttl_s)
 
 
 def fixture_error(exc: Exception, fixture: Mapping[str, Any]) -> dict[str, Any]:
