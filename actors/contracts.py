@@ -99,5 +99,6 @@ def predict(fixtures: list[dict[str, Any]], sent_at: float) -> Message[Any]:
 
 
 def invalidate_cache(keep_version: str) -> Message[Any]:
-    """Drop cached predictions of every model version but ``keep_version``."""
+    """Drop cached predictions of every model but ``keep_version`` (its cache key,
+    ``<version>-<run id>``)."""
     return message("ops", "invalidate_cache", payload(keep_version=str(keep_version)))
