@@ -38,9 +38,13 @@ def parse_js_literal(text: str, start: int = 0, *, what: str = "object") -> tupl
     """Parse the JavaScript value starting at ``text[start]`` (after blanks).
 
     Returns the value and the index just past it. ``what`` names the value in the
-    ``ParseError`` raised on a truncated or malformed literal.
+    ``ParseError`` raised on a truncated or malformed literal, or one nested deeper than
+    Python's recursion limit allows.
     """
-    return _Reader(text, what).value(start)
+    try:
+        return _Reader(text, what).value(start)
+    except RecursionError:
+        raise ParseError(f"{what}: nested too deeply to read") from None
 
 
 def find_assignment(text: str, target: str, *, what: str | None = None) -> Any:
@@ -203,5 +207,6 @@ def _unescape(body: str) -> str:
         else:
             out.append(_ESCAPES.get(code, code))
             i += 2
-    # JSON-style surrogate pairs written as two \u escapes come out as one character.
-    return "".join(out).encode("utf-16", "surrogatepass").decode("utf-16")
+    # JSON-style surrogate pairs written as two \u escapes come out as one character; a
+    # lone surrogate stays one, as the JSON decoder leaves it.
+    return "".join(out).encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")

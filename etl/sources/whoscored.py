@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import re
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -144,7 +146,7 @@ def decode(body: bytes) -> str:
     if body[:2] == b"\x1f\x8b":
         try:
             body = gzip.decompress(body)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise ParseError(f"gzip'd body is corrupt or truncated: {exc}") from exc
     ensure_not_blocked(body)
     return body.decode("utf-8", errors="replace")
@@ -155,6 +157,8 @@ def _json(text: str, what: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"{what}: not valid JSON ({exc})") from exc
+    except RecursionError:
+        raise ParseError(f"{what}: nested too deeply to read") from None
 
 
 def _need(data: Any, key: str, what: str) -> Any:
@@ -166,23 +170,48 @@ def _need(data: Any, key: str, what: str) -> Any:
 def _int(value: Any, what: str) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ParseError(f"{what}: expected an integer, got {value!r}") from None
 
 
-def _optional_int(value: Any) -> int | None:
-    return None if value is None or value == "" else int(value)
+def _optional_int(value: Any, what: str) -> int | None:
+    return None if value is None or value == "" else _int(value, what)
+
+
+def _float(value: Any, what: str) -> float:
+    """A finite number (``json`` reads ``NaN`` and ``Infinity`` too)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParseError(f"{what}: expected a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ParseError(f"{what}: expected a finite number, got {value!r}")
+    return number
+
+
+def _optional_text(value: Any, what: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ParseError(f"{what}: expected text, got {value!r}")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ParseError(f"{what}: expected a list, got {type(value).__name__}")
+    return value
 
 
 def _utc(value: Any, what: str) -> datetime:
     """An ISO timestamp; naive ones are WhoScored local (UK) time."""
     try:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=SITE_TZ)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ParseError(f"{what}: not a timestamp: {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SITE_TZ)
-    return moment.astimezone(UTC)
 
 
 def _score(value: Any) -> tuple[int, int] | None:
@@ -267,7 +296,7 @@ def calendar_from_data(data: Any, what: str) -> Calendar:
     if any(not 1 <= month <= 12 for _, month in months):
         raise ParseError(f"{what}: month outside 0-11 in 'mask'")
     stage_id = data.get("stageId")
-    return Calendar(_optional_int(stage_id), tuple(months))
+    return Calendar(_optional_int(stage_id, f"{what} stageId"), tuple(months))
 
 
 def parse_fixtures(body: bytes) -> list[Fixture]:
@@ -278,23 +307,26 @@ def parse_fixtures(body: bytes) -> list[Fixture]:
         raise ParseError("fixtures feed: 'tournaments' is not a list")
     fixtures = []
     for tournament in tournaments:
-        for raw in _need(tournament, "matches", "fixtures feed tournament"):
+        what = "fixtures feed tournament"
+        for raw in _list(_need(tournament, "matches", what), f"{what} 'matches'"):
             fixtures.append(_fixture(raw))
     return fixtures
 
 
 def _fixture(raw: Any) -> Fixture:
-    what = f"fixtures feed match {raw.get('id') if isinstance(raw, dict) else raw!r}"
-    elapsed = str(raw.get("elapsed") or "") if isinstance(raw, dict) else ""
+    if not isinstance(raw, dict):
+        raise ParseError(f"fixtures feed: a match is not an object: {raw!r}")
+    what = f"fixtures feed match {raw.get('id')}"
+    elapsed = str(raw.get("elapsed") or "")
     status = status_from_elapsed(elapsed)
     kickoff = raw.get("startTimeUtc") or _need(raw, "startTime", what)
-    home_goals = _optional_int(raw.get("homeScore"))
-    away_goals = _optional_int(raw.get("awayScore"))
+    home_goals = _optional_int(raw.get("homeScore"), f"{what} homeScore")
+    away_goals = _optional_int(raw.get("awayScore"), f"{what} awayScore")
     if status == "finished" and (home_goals is None or away_goals is None):
         raise ParseError(f"{what}: finished but without a score")
     return Fixture(
         match_id=_int(_need(raw, "id", what), f"{what} id"),
-        stage_id=_optional_int(raw.get("stageId")),
+        stage_id=_optional_int(raw.get("stageId"), f"{what} stageId"),
         kickoff_utc=_utc(kickoff, f"{what} startTimeUtc"),
         home_id=_int(_need(raw, "homeTeamId", what), f"{what} homeTeamId"),
         home_name=str(_need(raw, "homeTeamName", what)),
@@ -317,7 +349,7 @@ def parse_match_centre(body: bytes) -> MatchCentre:
         return match_centre_from_data(_json(text, "matchCentreData"), None)
     args = find_assignment(text, _ARGS, what="match page params['args']")
     data = _need(args, "matchCentreData", "match page params['args']")
-    return match_centre_from_data(data, _optional_int(args.get("matchId")))
+    return match_centre_from_data(data, _optional_int(args.get("matchId"), "match page matchId"))
 
 
 def match_centre_from_data(data: Any, match_id: int | None) -> MatchCentre:
@@ -341,10 +373,13 @@ def match_centre_from_data(data: Any, match_id: int | None) -> MatchCentre:
     if status == "finished" and (home_goals is None or away_goals is None):
         raise ParseError(f"{what}: finished but without a final score")
     referee = data.get("referee")
+    if isinstance(referee, dict):
+        referee = referee.get("name")
     attendance = data.get("attendance")
     events = data.get("events")
     if events is None:
         raise ParseError(f"{what}: missing 'events'")
+    _list(events, f"{what} 'events'")
     return MatchCentre(
         match_id=match_id,
         kickoff_utc=_utc(_need(data, "startTime", what), f"{what} startTime"),
@@ -352,9 +387,9 @@ def match_centre_from_data(data: Any, match_id: int | None) -> MatchCentre:
         elapsed=elapsed,
         home=replace(home, goals=home_goals, ht_goals=ht[0], possession_pct=home_possession),
         away=replace(away, goals=away_goals, ht_goals=ht[1], possession_pct=away_possession),
-        referee=(referee.get("name") if isinstance(referee, dict) else referee) or None,
-        venue=data.get("venueName") or None,
-        attendance=_optional_int(attendance),
+        referee=_optional_text(referee, f"{what} referee"),
+        venue=_optional_text(data.get("venueName"), f"{what} venueName"),
+        attendance=_optional_int(attendance, f"{what} attendance"),
         event_count=len(events),
         extra={"weather_code": data.get("weatherCode") or None},
     )
@@ -368,19 +403,29 @@ def _team_sheet(side: Any, field_name: str) -> TeamSheet:
     totals: dict[str, float] = {}
     for name, series in stats.items():
         if isinstance(series, dict) and not _is_ratio(name):
-            totals[name] = round(sum(float(v) for v in series.values()), 2)
+            values = (_float(v, f"{what} stats {name}") for v in series.values())
+            totals[name] = round(sum(values), 2)
     possession = stats.get("possession")
     if isinstance(possession, dict):
-        totals["possession"] = float(sum(possession.values()))
+        totals["possession"] = float(
+            sum(_float(v, f"{what} possession") for v in possession.values())
+        )
     scores = side.get("scores") or {}
-    cards = [e.get("cardType", {}).get("displayName") for e in side.get("incidentEvents") or []]
+    if not isinstance(scores, dict):
+        raise ParseError(f"{what}: 'scores' is not an object")
+    incidents = _list(side.get("incidentEvents") or [], f"{what} 'incidentEvents'")
+    formations = _list(side.get("formations") or [], f"{what} 'formations'")
+    if not all(isinstance(item, dict) for item in (*incidents, *formations)):
+        raise ParseError(f"{what}: an incident or formation is not an object")
+    card_types = [e.get("cardType") for e in incidents]
+    cards = [c.get("displayName") if isinstance(c, dict) else None for c in card_types]
     return TeamSheet(
         team_id=_int(_need(side, "teamId", what), f"{what} teamId"),
         name=str(_need(side, "name", what)),
-        goals=_optional_int(scores.get("fulltime", scores.get("running"))),
-        ht_goals=_optional_int(scores.get("halftime")),
-        formations=tuple(str(f.get("formationName")) for f in side.get("formations") or []),
-        manager=side.get("managerName") or None,
+        goals=_optional_int(scores.get("fulltime", scores.get("running")), f"{what} score"),
+        ht_goals=_optional_int(scores.get("halftime"), f"{what} half-time score"),
+        formations=tuple(str(f.get("formationName")) for f in formations),
+        manager=_optional_text(side.get("managerName"), f"{what} managerName"),
         totals=totals,
         possession_pct=None,
         yellow_cards=sum(card == "Yellow" for card in cards),
@@ -395,7 +440,7 @@ def _is_ratio(name: str) -> bool:
 def _possession(home: dict[str, float], away: dict[str, float]) -> tuple[float | None, ...]:
     """Possession shares (%) from the two sides' possession counts."""
     home_count, away_count = home.get("possession"), away.get("possession")
-    if not home_count or not away_count:
+    if not home_count or not away_count or min(home_count, away_count) < 0:
         return None, None
     share = 100 * home_count / (home_count + away_count)
     return round(share, 1), round(100 - share, 1)

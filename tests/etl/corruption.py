@@ -129,6 +129,19 @@ def lines_shuffled(raw: bytes) -> st.SearchStrategy[bytes]:
     return _lines_changed(raw, change)
 
 
+def brackets_opened(raw: bytes) -> st.SearchStrategy[bytes]:
+    """Hundreds to thousands of brackets opened where a value starts (after the next ``:``
+    from a drawn offset): deeper than a recursive reader can follow."""
+    run = st.tuples(st.sampled_from((b"[", b"{", b"{a:", b'{"a":', b"[1,")), st.integers(300, 5000))
+
+    def insert(choice: tuple[int, tuple[bytes, int]]) -> bytes:
+        offset, (opener, count) = choice
+        at = raw.find(b":", offset) + 1 or offset
+        return raw[:at] + opener * count + raw[at:]
+
+    return st.tuples(st.integers(0, len(raw)), run).map(insert)
+
+
 BYTE_CORRUPTIONS: tuple[Corruption, ...] = (
     truncated,
     overwritten,
