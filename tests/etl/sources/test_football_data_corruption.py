@@ -129,3 +129,11 @@ def test_a_file_saved_in_another_encoding_gives_valid_rows_or_a_parse_error(
 def test_an_empty_or_header_only_file_is_a_parse_error_naming_it(raw):
     with pytest.raises(ParseError, match=r"^mmz4281/2324/E0\.csv"):
         parse_csv(raw, "E0", "2324")
+
+
+def test_an_unclosed_quote_that_swallows_the_rest_of_the_file_is_a_parse_error(season_files):
+    raw = season_files["E0", "2324"]
+    assert len(raw) > 131_072, "the rest of the file must outgrow the csv module's field limit"
+    damaged_raw = raw.replace(b"E0,11/08/2023", b'E0,"11/08/2023', 1)
+    with pytest.raises(ParseError, match=r"^mmz4281/2324/E0\.csv line \d+: not CSV"):
+        parse_csv(damaged_raw, "E0", "2324")

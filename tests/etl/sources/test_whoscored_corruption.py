@@ -271,3 +271,14 @@ def test_every_page_as_saved_parses(pages):
     for name, (parse, _, _) in PAGES.items():
         outcome = parses_or_refuses(parse, pages[name])
         assert outcome == ("BlockedError" if name == "bot-protection page" else "parsed"), name
+
+
+@pytest.mark.parametrize("literal", ["[" * 5000, "{a:" * 3000, '{"a":' * 3000 + "1", "[1," * 3000])
+def test_a_literal_nested_deeper_than_python_recurses_is_a_parse_error(literal):
+    with pytest.raises(ParseError, match="args: nested too deeply"):
+        parse_js_literal(literal, what="args")
+
+
+def test_a_lone_surrogate_escape_in_a_single_quoted_string_is_kept_as_json_keeps_it():
+    assert parse_js_literal(r"['\ud83d\ude00', '\ud800']")[0] == ["\U0001f600", "\ud800"]
+    assert json.loads(r'"\ud800"') == "\ud800"
