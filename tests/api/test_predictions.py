@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from core.db import connect
 from tests.serving_fixtures import FIXTURE, running_stack, serving_settings, serving_world, stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -185,3 +186,25 @@ def test_past_the_sync_timeout_a_504_names_the_task_to_poll(serving_settings, tm
             assert time.monotonic() < deadline
             time.sleep(0.5)
     assert polled["status"] == "done"
+
+
+def test_upcoming_fixtures_are_listed_with_their_predictions(stack, serving_world):
+    with connect(serving_world) as conn:
+        conn.execute(
+            "INSERT INTO matches (competition_id, season_id, home_team_id, away_team_id,"
+            " kickoff_date, status) SELECT c.id, s.id, h.id, a.id, '2024-08-17', 'scheduled'"
+            " FROM competitions c JOIN seasons s ON s.competition_id = c.id AND s.code = '2324'"
+            " JOIN teams h ON h.name = 'Chelsea' JOIN teams a ON a.name = 'Arsenal'"
+            " WHERE c.code = 'E0' ON CONFLICT DO NOTHING"
+        )
+        conn.commit()
+    status, _, body = stack.call("GET", "/v1/fixtures?competition=E0&from=2024-08-01&to=2024-08-31")
+    assert status == 200
+    [listed] = body["fixtures"]
+    assert (listed["home_team"], listed["away_team"], listed["kickoff"]) == (
+        "Chelsea",
+        "Arsenal",
+        "2024-08-17",
+    )
+    assert listed["prediction"]["fixture"]["home_team"] == "Chelsea"
+    assert listed["prediction"]["model"]["name"] == "footcast-outcome"

@@ -1,0 +1,64 @@
+"""Serving through the caches, without a broker: a real predictor, real Redis."""
+
+import pytest
+import redis
+
+from core.cache import Cache
+from ml.features import FEATURE_NAMES
+from ml.serving import Serving, featurise_fixtures, predict_fixtures
+from tests.serving_fixtures import FIXTURE, serving_world
+
+pytestmark = [pytest.mark.integration]
+__all__ = ["serving_world"]
+
+
+@pytest.fixture(scope="module")
+def serving(serving_world):
+    return Serving.load(serving_world)
+
+
+def test_a_prediction_is_computed_once_then_read_from_the_cache(serving):
+    fixture = {**FIXTURE, "kickoff": "2030-01-05"}
+    [first] = predict_fixtures(serving, [fixture])
+    [second] = predict_fixtures(serving, [fixture])
+    assert first["cached"] is False and second["cached"] is True
+    assert second["forecast"] == first["forecast"]
+    assert second["model"]["version"] == serving.predictor.model_version
+
+
+def test_features_are_cached_per_fixture_with_every_feature(serving):
+    fixture = {**FIXTURE, "kickoff": "2030-01-12"}
+    [entry] = featurise_fixtures(serving, [fixture])
+    assert set(entry["features"]) == set(FEATURE_NAMES)
+    key = serving.cache.features_key(serving.predictor.data_version, fixture)
+    assert serving.cache.get(key)["hash"] == entry["hash"]
+
+
+def test_an_unknown_team_is_an_error_item_among_the_answers(serving):
+    answers = predict_fixtures(
+        serving, [{**FIXTURE, "kickoff": "2030-01-19"}, {**FIXTURE, "away_team": "Chelski"}]
+    )
+    assert "forecast" in answers[0]
+    assert answers[1]["error"]["code"] == "unknown_team"
+    assert answers[1]["error"]["field"] == "away_team"
+
+
+def test_with_the_cache_unreachable_predictions_are_still_made(serving_world, serving):
+    down = serving_world.replace(cache_url="redis://127.0.0.1:1/0")
+    blind = Serving(down, serving.predictor, Cache.from_settings(down))
+    fixture = {**FIXTURE, "kickoff": "2030-01-26"}
+    first, second = predict_fixtures(blind, [fixture, fixture])
+    assert first["cached"] is False and second["cached"] is False
+    assert first["forecast"] == second["forecast"]
+    assert blind.cache.degraded is True
+
+
+def test_dropping_predictions_keeps_only_the_named_models(serving):
+    cache = serving.cache
+    cache.store([], [(cache.prediction_key("old-1", "abc"), {"x": 1})])
+    current = serving.predictor.snapshot.model.key
+    predict_fixtures(serving, [{**FIXTURE, "kickoff": "2030-02-02"}])
+    assert cache.drop_predictions(current) >= 1
+    client = redis.Redis.from_url(serving.settings.cache_url)
+    left = [k.decode() for k in client.scan_iter(f"{cache.prefix}prediction:*")]
+    assert left and all(k.startswith(cache.prediction_key(current, "")) for k in left)
