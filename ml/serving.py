@@ -52,14 +52,14 @@ class Serving:
     def load(cls, settings: Settings) -> Serving:
         return cls(settings, Predictor.load(settings), Cache.from_settings(settings))
 
-    def refresh(self, *, force: bool = False) -> bool:
-        """Pick up a new champion or new data (rate-limited unless ``force``).
+    def refresh(self, *, force: bool = False, data: bool = False) -> bool:
+        """Pick up a new champion, and new data if ``data`` (rate-limited unless ``force``).
 
         A failed check keeps the current model (and is retried at the next one), except a
         forced one: that fails its caller, the ``model_promoted`` message, which is retried.
         """
         try:
-            changed = self.predictor.reload_if_changed(force=force)
+            changed = self.predictor.reload_if_changed(force=force, data=data)
         except (MlError, EtlError, psycopg.Error, OSError) as exc:
             if force:
                 raise
@@ -75,7 +75,7 @@ class Serving:
         still moves to a new champion."""
         while True:
             time.sleep(self.settings.model_check_interval_s)
-            if not self.refresh():
+            if not self.refresh(data=True):
                 try:
                     self.publish()
                 except redis.RedisError as exc:
