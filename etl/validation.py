@@ -155,11 +155,9 @@ def _suites() -> dict[str, list[Any]]:
     return {"raw_matches": matches, "match_stats": stats, "odds": odds}
 
 
-def _validation_definitions() -> dict[str, Any]:
-    """One ephemeral context per process with a validation definition per suite."""
-    if _gates:
-        return _gates
-    context = gx.get_context(
+def ephemeral_context() -> Any:
+    """A Great Expectations context held in memory: no files, no analytics, no progress bars."""
+    return gx.get_context(
         mode="ephemeral",
         project_config=DataContextConfig(
             analytics_enabled=False,
@@ -167,6 +165,13 @@ def _validation_definitions() -> dict[str, Any]:
             progress_bars=ProgressBarsConfig(globally=False),
         ),
     )
+
+
+def _validation_definitions() -> dict[str, Any]:
+    """One ephemeral context per process with a validation definition per suite."""
+    if _gates:
+        return _gates
+    context = ephemeral_context()
     source = context.data_sources.add_pandas("footcast")
     for name, expectations in _suites().items():
         suite = context.suites.add(gx.ExpectationSuite(name=name))
@@ -215,12 +220,17 @@ def _run_suites(frames: dict[str, pd.DataFrame]) -> GateReport:
                 suites[name] = {"success": True, "rows": 0, "checks": []}
                 continue
             result = gates[name].run(batch_parameters={"dataframe": frame})
-            suites[name] = {
-                "success": bool(result.success),
-                "rows": len(frame),
-                "checks": [_check(r) for r in result.results],
-            }
+            suites[name] = suite_report(result, len(frame))
     return GateReport(all(s["success"] for s in suites.values()), suites)
+
+
+def suite_report(result: Any, rows: int) -> dict[str, Any]:
+    """A suite's validation result as the JSON kept on a batch or written by a stage."""
+    return {
+        "success": bool(result.success),
+        "rows": rows,
+        "checks": [_check(r) for r in result.results],
+    }
 
 
 def _check(result: Any) -> dict[str, Any]:

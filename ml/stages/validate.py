@@ -16,7 +16,7 @@ import pandas as pd
 
 from etl.competitions import season_start_year
 from etl.records import STAT_FIELDS
-from etl.validation import GateReport, validate_frames
+from etl.validation import GateReport, ephemeral_context, suite_report, validate_frames
 from ml.features import FEATURE_NAMES
 from ml.stages.paths import Paths, write_json
 
@@ -60,20 +60,8 @@ def _features_definition() -> Any:
         if "features" in _definitions:
             return _definitions["features"]
         import great_expectations as gx
-        from great_expectations.data_context.types.base import (
-            DataContextConfig,
-            InMemoryStoreBackendDefaults,
-            ProgressBarsConfig,
-        )
 
-        context = gx.get_context(
-            mode="ephemeral",
-            project_config=DataContextConfig(
-                analytics_enabled=False,
-                store_backend_defaults=InMemoryStoreBackendDefaults(),
-                progress_bars=ProgressBarsConfig(globally=False),
-            ),
-        )
+        context = ephemeral_context()
         E = gx.expectations
         suite = context.suites.add(gx.ExpectationSuite(name="features"))
         suite.add_expectation(E.ExpectColumnValuesToBeUnique(column="match_id"))
@@ -101,19 +89,7 @@ def validate_features(frame: pd.DataFrame) -> GateReport:
     """The features suite on ``featurise``'s output (features joined with their matches)."""
     columns = ["match_id", "outcome", *FEATURE_NAMES]
     result = _features_definition().run(batch_parameters={"dataframe": frame[columns]})
-    checks = []
-    for check in result.results:
-        config = check.expectation_config
-        details = check.result or {}
-        checks.append(
-            {
-                "expectation": config.type,
-                "target": config.kwargs.get("column"),
-                "success": bool(check.success),
-                "unexpected_count": int(details.get("unexpected_count") or 0),
-            }
-        )
-    suite = {"success": bool(result.success), "rows": len(frame), "checks": checks}
+    suite = suite_report(result, len(frame))
     return GateReport(bool(result.success), {"features": suite})
 
 
