@@ -16,7 +16,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from actors.bus import BusUnavailable
 from core.db import open_pool
 from core.settings import Settings
-from etl.store import load_fixtures
+from etl.store.fixtures import upcoming_fixtures
 
 #: Longest wait for a pooled connection (s) before answering 503.
 POOL_TIMEOUT_S = 2.0
@@ -47,19 +47,19 @@ class StoreReader:
         """Scheduled matches kicking off from ``start`` to ``end`` (inclusive), soonest first."""
 
         def query(conn: psycopg.Connection) -> list[dict[str, Any]]:
-            frame = load_fixtures(conn, [competition] if competition else None)
-            days = frame["kickoff_date"].dt.date
-            frame = frame[(days >= start) & (days <= end)].head(limit)
+            rows = upcoming_fixtures(
+                conn, competition=competition, start=start, end=end, limit=limit
+            )
             return [
                 {
-                    "match_id": int(row.match_id),
-                    "competition": row.competition,
-                    "season": row.season,
-                    "kickoff": row.kickoff_date.date().isoformat(),
-                    "home_team": row.home_team,
-                    "away_team": row.away_team,
+                    "match_id": row["match_id"],
+                    "competition": row["competition"],
+                    "season": row["season"],
+                    "kickoff": row["kickoff_date"].isoformat(),
+                    "home_team": row["home_team"],
+                    "away_team": row["away_team"],
                 }
-                for row in frame.itertuples()
+                for row in rows
             ]
 
         result: list[dict[str, Any]] = self._read(query)

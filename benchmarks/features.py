@@ -21,7 +21,7 @@ import numpy as np
 
 from core.db import connect
 from core.settings import Settings
-from etl.store import load_matches, load_odds
+from etl.store.reads import load_matches, load_odds
 from ml.backtest import prepare_frame
 from ml.features import FeatureConfig, FeatureState, build_features
 from ml.training import ModelSpecs, train_forecaster

@@ -44,7 +44,7 @@ from core.cache import namespace
 from core.db import connect
 from core.settings import PROJECT_ROOT, Settings
 from etl.competitions import season_start_year
-from etl.store import load_matches, load_odds
+from etl.store.reads import load_matches, load_odds
 
 #: wrk script: cycles through a file of request bodies, each thread from its own offset,
 #: and prints latency percentiles as JSON when done.

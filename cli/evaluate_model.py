@@ -11,7 +11,7 @@ import pandas as pd
 
 from core.db import connect
 from core.settings import Settings
-from etl.store import load_matches, load_odds
+from etl.store.reads import load_matches, load_odds
 from ml.errors import MlError
 from ml.params import load_params
 

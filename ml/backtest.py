@@ -22,7 +22,7 @@ import pandas as pd
 import psycopg
 import structlog
 
-from etl.store import load_matches, load_odds
+from etl.store.reads import load_matches, load_odds
 from ml import market, metrics
 from ml.errors import InsufficientData
 from ml.features import FeatureConfig, build_features, day_numbers

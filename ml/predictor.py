@@ -31,7 +31,7 @@ from core.db import connect
 from core.settings import Settings
 from etl.competitions import UnknownCompetition, competition_code
 from etl.errors import UnknownTeam
-from etl.store import load_matches
+from etl.store.reads import load_matches
 from etl.teams import list_aliases, normalise
 from ml import registry
 from ml.errors import MlError

@@ -27,7 +27,7 @@ from core.db import connect
 from core.settings import Settings
 from etl.history import import_history
 from etl.migrate import migrate
-from etl.store import load_matches, load_odds
+from etl.store.reads import load_matches, load_odds
 from ml import registry
 from ml.backtest import prepare_frame
 from ml.features import FeatureConfig
@@ -127,9 +127,14 @@ def rabbitmq_vhost() -> Iterator[str]:
 
 
 @contextmanager
-def running_stack(settings: Settings, log_dir: Path, api_workers: int = 2) -> Iterator[Api]:
-    """A dramatiq worker (queues ml and ops) and a gunicorn API, stopped on exit."""
-    worker = spawn(worker_command(("ml", "ops"), threads=4), settings, log_dir / "worker.log")
+def running_stack(
+    settings: Settings,
+    log_dir: Path,
+    api_workers: int = 2,
+    queues: tuple[str, ...] = ("ml", "ops"),
+) -> Iterator[Api]:
+    """A dramatiq worker (of ``queues``) and a gunicorn API, stopped on exit."""
+    worker = spawn(worker_command(queues, threads=4), settings, log_dir / "worker.log")
     port = free_port()
     api = spawn(
         api_command(port, workers=api_workers, threads=4), settings, log_dir / f"api-{port}.log"

@@ -1,7 +1,9 @@
-"""The PostgreSQL store: ingest batches, bulk upserts, and the reads the ML side uses."""
+"""The PostgreSQL store: ingest batches, bulk upserts and summaries.
+
+The pandas reads the ML side uses are in ``etl.store.reads``, imported only where needed.
+"""
 
 from etl.store.batches import Batch, get_batch, list_batches, open_batch, set_status
-from etl.store.reads import load_fixtures, load_matches, load_odds
 from etl.store.summary import SeasonStats, store_stats
 from etl.store.writes import WriteCounts, write_matches
 
@@ -11,9 +13,6 @@ __all__ = [
     "WriteCounts",
     "get_batch",
     "list_batches",
-    "load_fixtures",
-    "load_matches",
-    "load_odds",
     "open_batch",
     "set_status",
     "store_stats",

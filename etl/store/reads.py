@@ -19,10 +19,6 @@ MATCH_COLUMNS = (
     "home_team_id", "away_team_id", "home_goals", "away_goals", "ht_home_goals",
     "ht_away_goals", *STAT_FIELDS,
 )  # fmt: skip
-FIXTURE_COLUMNS = (
-    "match_id", "competition", "season", "kickoff_date", "kickoff_at", "home_team",
-    "away_team", "home_team_id", "away_team_id",
-)  # fmt: skip
 ODDS_COLUMNS = ("match_id", "bookmaker", "kind", "home", "draw", "away")
 #: Which source's stats ``load_matches`` reports when several sources gave them.
 STATS_SOURCE_ORDER = ("football-data", "whoscored")
@@ -94,26 +90,4 @@ def load_odds(conn: psycopg.Connection, match_ids: Iterable[int] | None = None) 
     frame["match_id"] = frame["match_id"].astype("int64")
     for name in ("home", "draw", "away"):
         frame[name] = frame[name].astype("float64")
-    return frame
-
-
-def load_fixtures(
-    conn: psycopg.Connection,
-    competitions: Iterable[str] | None = None,
-    seasons: Iterable[str] | None = None,
-) -> pd.DataFrame:
-    """Scheduled (unplayed) matches, soonest first; fixtures are not gated by validation."""
-    where, params = _filters(competitions, seasons, validated_only=False)
-    rows = conn.execute(
-        "SELECT m.id, c.code, s.code, m.kickoff_date, m.kickoff_at, ht.name, at.name,"
-        " m.home_team_id, m.away_team_id"
-        " FROM matches m JOIN competitions c ON c.id = m.competition_id"
-        " JOIN seasons s ON s.id = m.season_id"
-        " JOIN teams ht ON ht.id = m.home_team_id JOIN teams at ON at.id = m.away_team_id"
-        " WHERE m.status = 'scheduled'" + where + " ORDER BY m.kickoff_date, m.id",
-        params,
-    ).fetchall()
-    frame = pd.DataFrame(rows, columns=list(FIXTURE_COLUMNS))
-    frame["kickoff_date"] = pd.to_datetime(frame["kickoff_date"])
-    frame["kickoff_at"] = pd.to_datetime(frame["kickoff_at"], utc=True)
     return frame

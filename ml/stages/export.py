@@ -14,7 +14,7 @@ import psycopg
 
 from core.db import connect
 from core.settings import Settings
-from etl.store import load_matches, load_odds
+from etl.store.reads import load_matches, load_odds
 from ml.params import load_params, section
 from ml.stages.paths import Paths
 

@@ -8,7 +8,8 @@ from core.db import connect
 from etl.errors import ParseError, UnknownTeam
 from etl.history import import_file, import_history
 from etl.migrate import migrate
-from etl.store import get_batch, load_matches, load_odds
+from etl.store import get_batch
+from etl.store.reads import load_matches, load_odds
 from etl.teams import seed_aliases
 
 pytestmark = pytest.mark.integration

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -10,8 +11,9 @@ from cli.main import main
 from core.db import connect
 from etl.history import import_history
 from etl.migrate import migrate
-from etl.store import load_fixtures, load_matches, store_stats
-from etl.store.reads import MATCH_COLUMNS
+from etl.store import store_stats
+from etl.store.fixtures import upcoming_fixtures
+from etl.store.reads import MATCH_COLUMNS, load_matches
 
 pytestmark = pytest.mark.integration
 
@@ -48,9 +50,15 @@ def test_load_matches_has_the_documented_columns_and_fixtures_are_listed_apart(
         migrate(conn)
         summary = import_history(conn, tmp_path.as_uri(), [("E0", "2324")])
         matches = load_matches(conn)
-        fixtures = load_fixtures(conn, competitions=["E0"])
+        fixtures = upcoming_fixtures(
+            conn, competition="E0", start=date(2023, 8, 1), end=date(2023, 8, 31), limit=10
+        )
+        elsewhere = upcoming_fixtures(
+            conn, competition="SP1", start=date(2023, 8, 1), end=date(2023, 8, 31), limit=10
+        )
     assert summary.files[0].status == "validated"
     assert list(matches.columns) == list(MATCH_COLUMNS) and len(matches) == 379
     assert matches.kickoff_date.is_monotonic_increasing
-    assert fixtures[["home_team", "away_team"]].values.tolist() == [["Burnley", "Manchester City"]]
-    assert str(fixtures.kickoff_at.iloc[0]) == "2023-08-11 19:00:00+00:00"
+    assert [(f["home_team"], f["away_team"]) for f in fixtures] == [("Burnley", "Manchester City")]
+    assert fixtures[0]["kickoff_at"].isoformat() == "2023-08-11T19:00:00+00:00"
+    assert elsewhere == []

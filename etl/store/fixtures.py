@@ -1,0 +1,36 @@
+"""Upcoming fixtures as plain rows: the API lists them and must not pay for importing pandas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+
+def upcoming_fixtures(
+    conn: psycopg.Connection,
+    *,
+    competition: str | None,
+    start: dt.date,
+    end: dt.date,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Scheduled matches kicking off from ``start`` to ``end`` (inclusive), soonest first.
+
+    Fixtures are not gated by validation: they carry no result to check.
+    """
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT m.id AS match_id, c.code AS competition, s.code AS season,"
+            " m.kickoff_date, m.kickoff_at, ht.name AS home_team, at.name AS away_team"
+            " FROM matches m JOIN competitions c ON c.id = m.competition_id"
+            " JOIN seasons s ON s.id = m.season_id"
+            " JOIN teams ht ON ht.id = m.home_team_id JOIN teams at ON at.id = m.away_team_id"
+            " WHERE m.status = 'scheduled' AND m.kickoff_date BETWEEN %(start)s AND %(end)s"
+            " AND (%(code)s::text IS NULL OR c.code = %(code)s)"
+            " ORDER BY m.kickoff_date, m.id LIMIT %(limit)s",
+            {"start": start, "end": end, "code": competition, "limit": limit},
+        )
+        return cur.fetchall()
