@@ -5,7 +5,7 @@
 # as FOOTCAST_* environment variables at run time: nothing secret is baked in.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
-# --- build: a virtualenv from the lock file, then footcast itself without dependencies ---
+# --- build: a virtualenv from the runtime lock file, then footcast without dependencies ---
 FROM ${PYTHON_IMAGE} AS build
 ARG UV_VERSION=0.13.9
 ENV UV_COMPILE_BYTECODE=1 \
@@ -15,8 +15,8 @@ ENV UV_COMPILE_BYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN pip install --no-cache-dir "uv==${UV_VERSION}" && python -m venv /opt/venv
 WORKDIR /src
-COPY requirements.lock ./
-RUN uv pip sync requirements.lock
+COPY requirements-runtime.lock ./
+RUN uv pip sync requirements-runtime.lock
 COPY setup.cfg pyproject.toml README.md ./
 COPY core ./core
 COPY etl ./etl

@@ -47,10 +47,13 @@ pytest: venv services deploy-tools
 
 test: lint typecheck pytest
 
-# Regenerate the lock file from setup.cfg (after changing dependencies).
+# Regenerate the lock files from setup.cfg (after changing dependencies): the full one for
+# development and CI, and the runtime subset (same versions) that the image installs.
 lock: venv
 	$(BIN)/uv pip compile setup.cfg --extra dev --python-version 3.11 \
 	  --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+	$(BIN)/uv pip compile setup.cfg -c requirements.lock --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu -o requirements-runtime.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from pathlib import Path
 
 from core.logging import SECRET_KEY_PATTERN
 
@@ -53,7 +54,7 @@ def test_image_is_multi_stage_on_python_311_slim():
 
 def test_dependencies_install_from_the_lock_file_and_the_project_without_dependencies():
     runs = " ".join(args for i, args in _stages()[0] if i == "RUN")
-    assert "uv pip sync requirements.lock" in runs
+    assert "uv pip sync requirements-runtime.lock" in runs
     assert re.search(r"uv pip install --no-deps \.", runs)
     plain_pip = re.findall(r"(?<!uv )pip install ([^&]*)", runs)
     assert all(args.split()[-1].strip('"').startswith("uv==") for args in plain_pip), plain_pip
@@ -84,3 +85,14 @@ def test_dockerignore_keeps_history_environments_data_and_secrets_out():
         if line.strip() and not line.startswith("#")
     }
     assert {".git", ".venv", "var", "data", "mlruns", "secrets"} <= ignored
+
+
+def _pins(path: Path) -> dict[str, str]:
+    lines = path.read_text().splitlines()
+    return dict(line.split("==", 1) for line in lines if "==" in line and not line.startswith(" "))
+
+
+def test_the_runtime_lock_pins_the_same_versions_as_the_full_lock_without_dev_tools():
+    full, runtime = _pins(ROOT / "requirements.lock"), _pins(ROOT / "requirements-runtime.lock")
+    assert {name: full.get(name) for name in runtime} == runtime
+    assert not {"ruff", "mypy", "helm-python-sdk", "schemathesis"} & set(runtime)
