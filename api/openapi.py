@@ -65,8 +65,8 @@ SCHEMAS: dict[str, Any] = {
             },
             "competition": {"type": "string", "minLength": 1, "maxLength": 80, "examples": ["E0"]},
             "kickoff": {
-                "type": "string",
-                "description": "ISO date or date-time; today (UTC) when omitted",
+                "type": ["string", "null"],
+                "description": "ISO date or date-time; today (UTC) when omitted or null",
                 "examples": ["2024-08-17"],
             },
         },

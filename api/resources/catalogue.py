@@ -53,9 +53,13 @@ class Fixtures:
         end = _date(req, "to", start + dt.timedelta(days=DEFAULT_SPAN_DAYS))
         if end < start:
             raise invalid_field("to", "to must not be before from")
-        limit = (
-            req.get_param_as_int("limit", min_value=1, max_value=MAX_FIXTURES) or DEFAULT_FIXTURES
-        )
+        try:
+            limit = req.get_param_as_int("limit", min_value=1, max_value=MAX_FIXTURES)
+        except falcon.HTTPInvalidParam:
+            raise invalid_field(
+                "limit", f"limit must be an integer from 1 to {MAX_FIXTURES}"
+            ) from None
+        limit = limit or DEFAULT_FIXTURES
         fixtures = self.store.fixtures(competition, start, end, limit)
         asked = [
             {k: f[k] for k in ("home_team", "away_team", "competition", "kickoff")}
