@@ -34,6 +34,9 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -218,14 +221,34 @@ def run_wrk(
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration-s", type=int, default=10)
-    parser.add_argument("--api-workers", type=int, default=2)
-    parser.add_argument("--api-threads", type=int, default=8)
-    parser.add_argument("--worker-threads", type=int, default=8)
-    args = parser.parse_args()
-    wrk = ensure_wrk()
+@dataclass
+class Stack:
+    """The real stack of a benchmark: settings, the API's URL and the processes."""
+
+    settings: Settings
+    workdir: Path
+    api: str
+    api_proc: subprocess.Popen[bytes]
+    worker_proc: subprocess.Popen[bytes]
+    worker_threads: int
+    #: Every process started, stopped in reverse order on exit.
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        """A new dramatiq worker process (queues ``ml`` and ``ops``); the old one is kept
+        running until the caller stops it."""
+        log = self.workdir / f"worker-{time.monotonic_ns()}.log"
+        command = worker_command(("ml", "ops"), threads=self.worker_threads)
+        self.worker_proc = spawn(command, self.settings, log)
+        self.procs.append(self.worker_proc)
+        return self.worker_proc
+
+
+@contextmanager
+def bench_stack(api_workers: int, api_threads: int, worker_threads: int) -> Iterator[Stack]:
+    """The store of ``FOOTCAST_DATABASE_URL`` as it is, a champion trained on its last three
+    seasons into a private MLflow registry, a private RabbitMQ vhost, one dramatiq worker
+    process and a gunicorn API (the Procfile's commands), ready; all removed on exit."""
     base = Settings.from_env()
     workdir = Path(tempfile.mkdtemp(prefix="footcast-bench-"))
     vhost = f"footcast_bench_{uuid.uuid4().hex[:8]}"
@@ -238,23 +261,47 @@ def main() -> None:
         log_level="WARNING",
         log_format="json",
     )
-    (workdir / "inline_app.py").write_text(INLINE_APP)
-    procs = []
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         train_champion(settings)
-        pairs = fixtures(settings)
-        port, inline_port = free_port(), free_port()
-        gunicorn = dict(workers=args.api_workers, threads=args.api_threads)
-        procs.append(spawn(worker_command(("ml", "ops"), threads=args.worker_threads), settings,
-                           workdir / "worker.log"))  # fmt: skip
-        procs.append(spawn(api_command(port, **gunicorn), settings, workdir / "api.log"))
-        inline = api_command(inline_port, **gunicorn)
-        inline[inline.index("api.wsgi:app")] = "inline_app:app"
-        procs.append(spawn([*inline, "--pythonpath", str(workdir)], settings,
-                           workdir / "inline.log"))  # fmt: skip
+        port = free_port()
+        command = worker_command(("ml", "ops"), threads=worker_threads)
+        procs.append(spawn(command, settings, workdir / "worker.log"))
+        command = api_command(port, workers=api_workers, threads=api_threads)
+        procs.append(spawn(command, settings, workdir / "api.log"))
         api = f"http://127.0.0.1:{port}"
         wait_http_ok(f"{api}/health/ready", 60, procs[1])
-        wait_http_ok(f"http://127.0.0.1:{inline_port}/health/live", 120, procs[2])
+        yield Stack(settings, workdir, api, procs[1], procs[0], worker_threads, procs)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        client = redis.Redis.from_url(settings.cache_url)
+        for key in client.scan_iter(f"{namespace(settings)}*", count=1000):
+            client.unlink(key)
+        redis.Redis.from_url(settings.results_url).unlink(f"{namespace(settings)}serving")
+        rabbitmqctl("delete_vhost", vhost)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration-s", type=int, default=10)
+    parser.add_argument("--api-workers", type=int, default=2)
+    parser.add_argument("--api-threads", type=int, default=8)
+    parser.add_argument("--worker-threads", type=int, default=8)
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    with bench_stack(args.api_workers, args.api_threads, args.worker_threads) as stack:
+        settings, workdir, api = stack.settings, stack.workdir, stack.api
+        (workdir / "inline_app.py").write_text(INLINE_APP)
+        pairs = fixtures(settings)
+        inline_port = free_port()
+        inline = api_command(inline_port, workers=args.api_workers, threads=args.api_threads)
+        inline[inline.index("api.wsgi:app")] = "inline_app:app"
+        inline_proc = spawn([*inline, "--pythonpath", str(workdir)], settings,
+                            workdir / "inline.log")  # fmt: skip
+        stack.procs.append(inline_proc)
+        wait_http_ok(f"http://127.0.0.1:{inline_port}/health/live", 120, inline_proc)
 
         needed = 4000 * args.duration_s
         misses = bodies(pairs, 0, 2 * needed + 1000)
@@ -290,15 +337,6 @@ def main() -> None:
             "load_generator": "wrk -t1 (keep-alive)",
         }
         print(json.dumps(results, indent=2))
-    finally:
-        for proc in reversed(procs):
-            stop(proc)
-        client = redis.Redis.from_url(settings.cache_url)
-        for key in client.scan_iter(f"{namespace(settings)}*", count=1000):
-            client.unlink(key)
-        redis.Redis.from_url(settings.results_url).unlink(f"{namespace(settings)}serving")
-        rabbitmqctl("delete_vhost", vhost)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
