@@ -230,8 +230,8 @@ def growth(samples: list[dict[str, Any]], key: str, from_s: float, to_s: float) 
         return {"samples": len(window), "growth": None}
     baseline, end = statistics.median(window[:3]), statistics.median(window[-3:])
     return {
-        "from_s": from_s,
-        "to_s": to_s,
+        "from_s": round(from_s, 1),
+        "to_s": round(to_s, 1),
         "baseline_mb": round(baseline / 1024, 1),
         "end_mb": round(end / 1024, 1),
         "peak_mb": round(max(window) / 1024, 1),
