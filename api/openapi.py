@@ -243,6 +243,12 @@ def document() -> dict[str, Any]:
                         "202": {
                             **_json(_ref("Task"), "Queued"),
                             "headers": {"Location": {"schema": {"type": "string"}}},
+                            "links": {
+                                "poll": {
+                                    "operationId": "getPrediction",
+                                    "parameters": {"task_id": "$response.body#/id"},
+                                }
+                            },
                         },
                         **_errors(400, 413, 415, 422, 503),
                     },
@@ -250,6 +256,7 @@ def document() -> dict[str, Any]:
             },
             "/v1/predictions/{task_id}": {
                 "get": {
+                    "operationId": "getPrediction",
                     "summary": "A queued forecast: queued, done with its result, or failed",
                     "parameters": [
                         {"name": "task_id", "in": "path", "required": True, "schema": _STR}

@@ -9,6 +9,7 @@ derandomized and bounded per operation, so the same few hundred cases run every 
 
 from collections.abc import Iterator
 
+import hypothesis
 import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
@@ -36,6 +37,8 @@ __all__ = ["serving_world"]
 
 #: Generated cases per operation (each phase); about 400 requests over the 12 operations.
 MAX_EXAMPLES = 25
+#: Stateful scenarios and the most calls in one.
+STATEFUL_SCENARIOS, STATEFUL_STEPS = 15, 6
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -71,3 +74,26 @@ def test_the_fuzzed_document_is_the_one_the_api_serves(fuzzed_stack):
 @schema.parametrize()
 def test_every_generated_request_gets_a_documented_answer_and_never_a_5xx(case, fuzzed_stack):
     case.call_and_validate(base_url=fuzzed_stack.base, checks=CHECKS)
+
+
+def test_queued_predictions_polled_by_their_id_get_documented_answers(fuzzed_stack):
+    """Stateful: ``POST /v1/predictions`` then ``GET`` of the id it answered (the document's
+    ``poll`` link), in generated sequences of calls."""
+
+    class Flow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"base_url": fuzzed_stack.base}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Flow.run(
+        settings=hypothesis.settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=STATEFUL_STEPS,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(hypothesis.HealthCheck),
+        )
+    )
