@@ -6,6 +6,7 @@ footcast runs the same thing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -77,14 +78,15 @@ def wait_http_ok(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | Non
 
 
 def stop(proc: subprocess.Popen[bytes], timeout_s: float = 20) -> int:
-    """Ask the process group to stop (SIGTERM), then kill it if it does not."""
+    """Ask the process to stop as Kubernetes does (SIGTERM to it alone, so gunicorn and
+    dramatiq wind their children down gracefully), then kill its whole group if it hangs."""
     if proc.poll() is None:
+        proc.terminate()
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout_s)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            proc.kill()
             proc.wait()
-        except ProcessLookupError:
-            pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
     return proc.returncode
