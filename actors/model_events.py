@@ -1,10 +1,11 @@
 """``model_promoted`` and ``invalidate_cache``: the model lifecycle on the ``ops`` queue.
 
 ``model_promoted`` reaches one worker process: it reloads that process's predictor at once
-and asks for the cache to be invalidated. The other processes notice the new champion by
-their own rate-limited version check before their next message. Cache keys carry the model
-version, so a stale prediction is never read even before ``invalidate_cache`` runs; the
-invalidation frees the memory and makes sure of it.
+and, in the same breath, drops every cached prediction of older models, so the API (which
+may trust its serving record for a fraction of a second longer) finds nothing stale to
+serve. The other processes notice the new champion by their own rate-limited version check;
+``invalidate_cache`` sweeps again once they all have, in case one cached an old answer
+meanwhile.
 """
 
 from __future__ import annotations
@@ -31,11 +32,19 @@ from core.settings import Settings
 def model_promoted(data: Any) -> dict[str, Any]:
     """Serve the new champion in this process now, then drop the old model's predictions."""
     data = check_payload(data, ("version",))
+    settings = Settings.from_env()
     current = serving.get()
     current.refresh(force=True)
     served = current.predictor.snapshot.model
-    dramatiq.get_broker().enqueue(contracts.invalidate_cache(served.key))
-    return {"version": data["version"], "previous": data.get("previous"), "serving": served.version}
+    dropped = Cache.from_settings(settings).drop_predictions(served.key)
+    sweep_after_ms = int((settings.model_check_interval_s + 1) * 1000)
+    dramatiq.get_broker().enqueue(contracts.invalidate_cache(served.key), delay=sweep_after_ms)
+    return {
+        "version": data["version"],
+        "previous": data.get("previous"),
+        "serving": served.version,
+        "dropped": dropped,
+    }
 
 
 @dramatiq.actor(
