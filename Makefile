@@ -35,6 +35,10 @@ run: migrate
 demo: migrate
 	$(BIN)/footcast demo
 
+# The DVC pipeline over the store (import the data first: footcast ingest football-data --all).
+pipeline: migrate
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/dvc repro
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
