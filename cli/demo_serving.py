@@ -191,8 +191,8 @@ def show_promotion(settings: Settings, api_url: str) -> None:
         time.sleep(0.1)
     waited_s = time.perf_counter() - started
     click.echo(f"version {version} answering {waited_s:.1f} s after the promotion, no restart:")
-    click.echo(describe(before, 0.0))
-    click.echo(describe(answer, ms))
+    click.echo(f"{describe(before, 0.0)}  (before)")
+    click.echo(f"{describe(answer, ms)}  (after)")
     deadline = time.monotonic() + 10
     while (left := _cached_predictions(cache, excluding=version)) and time.monotonic() < deadline:
         time.sleep(0.2)
