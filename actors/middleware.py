@@ -25,14 +25,15 @@ def reason_key(message_id: str) -> str:
 class DeadLetterReason(Middleware):
     """Records why a message was dead-lettered, since RabbitMQ keeps only the bare body.
 
-    Every rejection passes through ``after_nack``: retries exhausted, an error the actor
-    declares permanent, or a message naming an actor this worker does not know.
+    Every rejection passes through ``before_nack``: retries exhausted, an error the actor
+    declares permanent, or a message naming an actor this worker does not know. The reason
+    is stored before the rejection, so whoever finds the message in ``.XQ`` finds its reason.
     """
 
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
-    def after_nack(self, broker: Broker, message: MessageProxy) -> None:
+    def before_nack(self, broker: Broker, message: MessageProxy) -> None:
         exception = message._exception
         if message.actor_name not in broker.actors:
             error_type, error, trace = "ActorNotFound", f"no actor {message.actor_name!r}", ""
