@@ -111,7 +111,10 @@ def test_concurrent_requests_still_wait_their_turn(whoscored_server):
 
     asyncio.run(run())
     hits = sorted(hit.at for hit in whoscored_server.hits)
-    assert min(later - earlier for earlier, later in itertools.pairwise(hits)) >= 0.14
+    # timed where the server sees them, so a loaded machine's scheduling jitter is allowed for;
+    # unpaced, the four requests would arrive within milliseconds of each other
+    assert hits[-1] - hits[0] >= 3 * 0.15 - 0.05
+    assert min(later - earlier for earlier, later in itertools.pairwise(hits)) >= 0.1
 
 
 def test_clients_in_different_threads_share_one_pace_per_host(whoscored_server):
