@@ -46,12 +46,20 @@ EXTRA_COLUMNS = ("HHW", "AHW", "HO", "AO", "HBP", "ABP", "HFKC", "AFKC")
 #: Alternative spellings some files use for the required columns.
 COLUMN_SYNONYMS = {"HomeTeam": ("HT",), "AwayTeam": ("AT",), "FTHG": ("HG",), "FTAG": ("AG",)}
 REQUIRED = ("Date", "HomeTeam", "AwayTeam", "FTHG", "FTAG")
-#: Prefixes whose ``<p>H``/``<p>D``/``<p>A`` triples are 1X2 prices; closing ones add ``C``.
+#: Column prefixes naming a bookmaker (or the market's average and maximum); closing
+#: prices add ``C`` to the prefix.
 KNOWN_BOOKMAKERS = frozenset(
     ("B365", "BW", "IW", "LB", "PS", "P", "WH", "SJ", "VC", "GB", "BS", "SB", "SO", "SY",
      "Avg", "Max", "BbAv", "BbMx")
 )  # fmt: skip
-_PRICE_COLUMN = re.compile(r"^([A-Za-z0-9]+)([HDA])$")
+#: Football-data's prefixes that differ between markets for one bookmaker: the code stored.
+BOOKMAKER_CODES = {"P": "PS"}
+#: Per market: the column pattern giving the prefix, and each (suffix, ``OddsQuote`` field).
+_MARKET_COLUMNS = (
+    ("1x2", re.compile(r"^([A-Za-z0-9]+)[HDA]$"), (("H", "home"), ("D", "draw"), ("A", "away"))),
+    ("ou2.5", re.compile(r"^([A-Za-z0-9]+)[<>]2\.5$"), ((">2.5", "over"), ("<2.5", "under"))),
+    ("ah", re.compile(r"^([A-Za-z0-9]+?)AH[HA]$"), (("AHH", "home"), ("AHA", "away"))),
+)
 #: Largest count the store holds: goals and stats are ``smallint``, attendance ``int``.
 MAX_COUNT = 32_767
 MAX_ATTENDANCE = 2**31 - 1
@@ -151,7 +159,7 @@ def parse_csv(raw: bytes, league: str, season: str) -> ParsedFile:
     try:
         header = [h.strip() for h in next(reader, [])]
         index = _column_index(header, where)
-        odds_columns = price_columns(header)
+        odds_columns = quote_columns(header)
         blank = 0
         rows: list[MatchRow] = []
         for line_no, cells in enumerate(reader, start=2):
@@ -169,7 +177,7 @@ def parse_csv(raw: bytes, league: str, season: str) -> ParsedFile:
         rows,
         tuple(header),
         blank,
-        tuple(sorted({bk for bk, _, _ in odds_columns})),
+        tuple(sorted({spec.bookmaker for spec in odds_columns})),
     )
 
 
@@ -187,29 +195,60 @@ def _column_index(header: list[str], where: str) -> dict[str, int]:
     return index
 
 
-def price_columns(header: list[str]) -> list[tuple[str, str, tuple[int, int, int]]]:
-    """(bookmaker, kind, positions of H, D, A) for every complete 1X2 price triple.
+@dataclass(frozen=True)
+class QuoteColumns:
+    """Where one bookmaker's prices of one market and kind sit in a file's rows."""
 
-    ``PSCH`` is Pinnacle's closing home price, but ``VCH`` is VC Bet's opening one: a
-    trailing ``C`` means closing only when the prefix without it is a bookmaker too.
+    bookmaker: str
+    kind: str  #: opening | closing
+    market: str  #: 1x2 | ou2.5 | ah
+    #: (``OddsQuote`` field, column position) of each price.
+    prices: tuple[tuple[str, int], ...]
+    line: int | None = None  #: position of the handicap line (Asian handicap only)
+
+
+def quote_columns(header: list[str]) -> list[QuoteColumns]:
+    """Every complete set of price columns a header holds, for the three markets.
+
+    1X2 is ``<p>H``/``<p>D``/``<p>A``, over/under 2.5 ``<p>>2.5``/``<p><2.5`` and the Asian
+    handicap ``<p>AHH``/``<p>AHA``. ``PSCH`` is Pinnacle's closing home price, but ``VCH``
+    is VC Bet's opening one: a trailing ``C`` means closing only when the prefix without it
+    is a bookmaker too. Pinnacle's over/under and handicap prefix ``P`` is stored as ``PS``,
+    its 1X2 prefix, so one code names one bookmaker in every market. A handicap's line is
+    the bookmaker's own ``<p>AH`` column (older files) or the file's shared one: ``AHh``
+    (``BbAHh`` before 2019) for opening prices, ``AHCh`` for closing ones.
     """
-    positions = {name: i for i, name in enumerate(header)}
-    prefixes = {m.group(1) for name in header if (m := _PRICE_COLUMN.match(name))}
-    triples = {p for p in prefixes if all(f"{p}{o}" in positions for o in "HDA")}
-    found = []
-    for prefix in sorted(triples):
-        base = prefix[:-1]
-        closing = prefix.endswith("C") and (base in triples or base in KNOWN_BOOKMAKERS)
-        bookmaker = base if closing else prefix
-        if bookmaker not in KNOWN_BOOKMAKERS and not closing:
-            continue
-        found.append(
-            (
-                bookmaker,
-                "closing" if closing else "opening",
-                (positions[f"{prefix}H"], positions[f"{prefix}D"], positions[f"{prefix}A"]),
+    positions: dict[str, int] = {}
+    for i, name in enumerate(header):
+        positions.setdefault(name, i)
+    found: list[QuoteColumns] = []
+    for market, pattern, suffixes in _MARKET_COLUMNS:
+        prefixes = {m.group(1) for name in header if (m := pattern.match(name))}
+        complete = {p for p in prefixes if all(f"{p}{s}" in positions for s, _ in suffixes)}
+        for prefix in sorted(complete):
+            base = prefix[:-1]
+            closing = prefix.endswith("C") and (base in complete or base in KNOWN_BOOKMAKERS)
+            bookmaker = base if closing else prefix
+            if bookmaker not in KNOWN_BOOKMAKERS and not closing:
+                continue
+            kind = "closing" if closing else "opening"
+            line = None
+            if market == "ah":
+                shared = ("AHCh",) if closing else ("AHh", "BbAHh")
+                line = next(
+                    (positions[n] for n in (f"{prefix}AH", *shared) if n in positions), None
+                )
+                if line is None:
+                    continue
+            found.append(
+                QuoteColumns(
+                    BOOKMAKER_CODES.get(bookmaker, bookmaker),
+                    kind,
+                    market,
+                    tuple((field, positions[f"{prefix}{s}"]) for s, field in suffixes),
+                    line,
+                )
             )
-        )
     return found
 
 
@@ -268,7 +307,7 @@ def _kickoff_at(day: date, text: str, what: str) -> datetime | None:
 def _parse_row(
     cells: list[str],
     index: dict[str, int],
-    odds_columns: list[tuple[str, str, tuple[int, int, int]]],
+    odds_columns: list[QuoteColumns],
     league: str,
     where: str,
 ) -> MatchRow:
@@ -315,15 +354,17 @@ def _parse_row(
     )
 
 
-def _odds(
-    cells: list[str], odds_columns: list[tuple[str, str, tuple[int, int, int]]], where: str
-) -> tuple[OddsQuote, ...]:
-    """The row's complete price triples; a triple with an empty cell is not a quote."""
+def _odds(cells: list[str], columns: list[QuoteColumns], where: str) -> tuple[OddsQuote, ...]:
+    """The row's complete quotes; a quote with an empty cell (a price or its line) is none."""
     quotes = []
-    for bookmaker, kind, positions in odds_columns:
-        texts = [cells[p].strip() if p < len(cells) else "" for p in positions]
-        if not all(texts):
+    for spec in columns:
+        cell_of = list(spec.prices)
+        if spec.line is not None:
+            cell_of.append(("line", spec.line))
+        texts = {field: cells[p].strip() if p < len(cells) else "" for field, p in cell_of}
+        if not all(texts.values()):
             continue
-        h, d, a = (_price(t, f"{where} {bookmaker} {kind}") for t in texts)
-        quotes.append(OddsQuote(bookmaker, kind, h, d, a))  # type: ignore[arg-type]
+        what = f"{where} {spec.bookmaker} {spec.market} {spec.kind}"
+        values = {field: _price(text, what) for field, text in texts.items()}
+        quotes.append(OddsQuote(spec.bookmaker, spec.kind, market=spec.market, **values))
     return tuple(quotes)

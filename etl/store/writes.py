@@ -16,12 +16,13 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from etl.errors import ParseError
-from etl.records import STAT_FIELDS, MatchRow
+from etl.records import PRICE_FIELDS, STAT_FIELDS, MatchRow
 
 _MATCH_VALUES = (
     "kickoff_at", "status", "home_goals", "away_goals", "ht_home_goals", "ht_away_goals",
     "referee", "attendance",
 )  # fmt: skip
+_PRICES = ", ".join(PRICE_FIELDS)
 _KEY_JOIN = (
     "m.competition_id = %(competition_id)s AND m.season_id = %(season_id)s"
     " AND m.home_team_id = s.home_team_id AND m.away_team_id = s.away_team_id"
@@ -79,7 +80,8 @@ def write_matches(
     )
     conn.execute(
         "CREATE TEMP TABLE stage_odds (row_no int, bookmaker text, market text, kind text,"
-        " home float8, draw float8, away float8) ON COMMIT DROP"
+        " home float8, draw float8, away float8, over float8, under float8, line float8)"
+        " ON COMMIT DROP"
     )
     with conn.cursor() as cur:
         with cur.copy(
@@ -106,11 +108,14 @@ def write_matches(
                     extra = Jsonb(row.extra) if row.extra else None
                     copy.write_row((row_no, *stats, extra))
         with cur.copy(
-            "COPY stage_odds (row_no, bookmaker, market, kind, home, draw, away) FROM STDIN"
+            "COPY stage_odds (row_no, bookmaker, market, kind, " + _PRICES + ") FROM STDIN"
         ) as copy:
             for row_no, row in enumerate(rows):
                 for q in row.odds:
-                    copy.write_row((row_no, q.bookmaker, q.market, q.kind, q.home, q.draw, q.away))
+                    copy.write_row(
+                        (row_no, q.bookmaker, q.market, q.kind,
+                         *(getattr(q, name) for name in PRICE_FIELDS))
+                    )  # fmt: skip
     inserted = conn.execute(
         "INSERT INTO matches (competition_id, season_id, home_team_id, away_team_id,"
         " kickoff_date, kickoff_at, status, home_goals, away_goals, ht_home_goals,"
@@ -158,14 +163,18 @@ def write_matches(
         {**keys, "source": stats_source},
     )
     odds_cur = conn.execute(
-        "INSERT INTO odds (match_id, bookmaker, market, kind, home, draw, away)"
-        " SELECT m.id, o.bookmaker, o.market, o.kind, o.home, o.draw, o.away"
-        " FROM stage_odds o JOIN stage_matches s USING (row_no)"
-        f" JOIN matches m ON {_KEY_JOIN} ORDER BY m.id, o.bookmaker, o.kind"
-        " ON CONFLICT (match_id, bookmaker, market, kind) DO UPDATE SET"
-        " home = excluded.home, draw = excluded.draw, away = excluded.away"
-        " WHERE (odds.home, odds.draw, odds.away)"
-        " IS DISTINCT FROM (excluded.home, excluded.draw, excluded.away)",
+        "INSERT INTO odds (match_id, bookmaker, market, kind, " + _PRICES + ")"
+        " SELECT m.id, o.bookmaker, o.market, o.kind, "
+        + ", ".join(f"o.{name}" for name in PRICE_FIELDS)
+        + " FROM stage_odds o JOIN stage_matches s USING (row_no)"
+        f" JOIN matches m ON {_KEY_JOIN} ORDER BY m.id, o.bookmaker, o.market, o.kind"
+        " ON CONFLICT (match_id, bookmaker, market, kind) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in PRICE_FIELDS)
+        + " WHERE ("
+        + ", ".join(f"odds.{name}" for name in PRICE_FIELDS)
+        + ") IS DISTINCT FROM ("
+        + ", ".join(f"excluded.{name}" for name in PRICE_FIELDS)
+        + ")",
         keys,
     )
     for table in ("stage_odds", "stage_stats", "stage_matches"):
