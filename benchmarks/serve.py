@@ -55,8 +55,8 @@ import redis
 from cli.processes import api_command, free_port, spawn, stop, wait_http_ok, worker_command
 from core.cache import namespace
 from core.db import connect
+from core.seasons import season_start_year
 from core.settings import PROJECT_ROOT, Settings
-from etl.competitions import season_start_year
 from etl.store.reads import load_matches, load_odds
 
 #: wrk script: cycles through a file of request bodies, each thread from its own offset,
