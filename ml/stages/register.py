@@ -1,5 +1,6 @@
 """Stage ``register``: log the run to MLflow, register the model as ``challenger``, and let
-the promotion policy decide whether it becomes ``champion``.
+the promotion policy decide whether it becomes ``champion`` (``promotion.mode: auto``), or
+stop there for an operator to promote it (``manual``).
 
 The run carries every parameter, the backtest metrics, the plots, the per-match backtest
 forecasts, the data snapshot's hash and the git commit. The challenger is compared with the
@@ -146,6 +147,8 @@ def register(
             decision = Decision(False, (f"champion {previous} logged no backtest forecasts",))
         else:
             decision = decide(compared[0], compared[1], policy)
+    if decision.promote and policy.mode == "manual":
+        decision = Decision(False, (*decision.reasons, "manual mode: an operator promotes"))
     registry.set_tags(settings, version, decision.tags())
     champion = previous
     if decision.promote:
