@@ -20,6 +20,7 @@ from core.db import connect
 from core.settings import Settings
 from etl.store.reads import load_matches, load_odds
 from ml.params import load_params, section
+from ml.stages.events import stage_events
 from ml.stages.paths import Paths
 
 #: A match's natural key: one league, one day, one pairing.
@@ -79,7 +80,9 @@ def run(settings: Settings, params: dict[str, Any], paths: Paths) -> dict[str, i
 
 
 def main() -> None:
-    print(run(Settings.from_env(), load_params(), Paths()))
+    settings = Settings.from_env()
+    with stage_events("export", settings):
+        print(run(settings, load_params(), Paths()))
 
 
 if __name__ == "__main__":
