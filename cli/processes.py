@@ -34,10 +34,10 @@ def api_command(port: int, *, workers: int = 2, threads: int = 8) -> list[str]:
 def worker_command(
     queues: Sequence[str] = QUEUES, *, processes: int = 1, threads: int = 8
 ) -> list[str]:
+    """``footcast worker``: dramatiq on ``queues`` under its supervisor."""
     return [
-        sys.executable, "-m", "dramatiq", "actors.worker:boot",
-        "--processes", str(processes), "--threads", str(threads),
-        "--queues", *queues,
+        sys.executable, "-m", "cli.entry", "worker",
+        "--processes", str(processes), "--threads", str(threads), *queues,
     ]  # fmt: skip
 
 

@@ -55,6 +55,8 @@ class Settings:
     result_ttl_ms: int = 10 * 60 * 1000
     max_deliveries: int = 3  #: starts of one message whose worker died, before dead-lettering
     db_pool_max: int = 8
+    worker_queues: str = ""  #: queues a worker process serves (comma-separated; empty: all)
+    worker_state_dir: str = ""  #: where worker processes mark themselves ready (empty: nowhere)
     api_port: int = 8000
 
     @classmethod
