@@ -20,6 +20,7 @@ from cli.scrape import scrape
 from cli.store import store
 from cli.teams import teams
 from cli.whoscored import whoscored
+from cli.worker import worker
 
 __all__ = ["main", "pass_settings"]
 
@@ -48,3 +49,4 @@ main.add_command(store)
 main.add_command(batches)
 main.add_command(model)
 main.add_command(pipeline)
+main.add_command(worker)
