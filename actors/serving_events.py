@@ -38,7 +38,14 @@ def on_model_promoted(data: dict[str, Any]) -> None:
 
 
 def on_data_changed(data: dict[str, Any]) -> None:
-    serving.get().refresh(force=True, data=True)
+    """Fold the store in now; a process still loading its state reads the new data anyway."""
+    current = serving.loaded()
+    if current is None:
+        return
+    before = current.predictor.data_version
+    current.refresh(force=True, data=True)
+    log.info("data folded in", batch_ids=data.get("batch_ids"), pid=os.getpid(),
+             previous=before, data_version=current.predictor.data_version)  # fmt: skip
 
 
 HANDLERS: dict[str, Handler] = {

@@ -24,7 +24,12 @@ QUEUE_MODULES: dict[str, tuple[str, ...]] = {
     "etl": ("actors.scrape", "actors.ingest"),
     "validate": ("actors.validate",),
     "ml": ("actors.predict", "actors.serving_events"),
-    "ops": ("actors.heartbeat", "actors.model_events", "actors.pipeline_events"),
+    "ops": (
+        "actors.heartbeat",
+        "actors.model_events",
+        "actors.pipeline_events",
+        "actors.data_events",
+    ),
     "pipeline": (),
 }
 

@@ -269,13 +269,16 @@ class Predictor:
         if swapped.
 
         Checks are rate-limited; a thread that finds another one checking does not wait.
-        ``force`` checks the champion now and waits for a check in progress. New data means
+        ``force`` checks the champion (and, with ``data``, the data: a ``data_changed``
+        event) now and waits for a check in progress. New data means
         folding the whole store again (seconds), so threads answering requests pass
         ``data=False`` and leave that to a background one.
         """
         now = self._clock()
         check_model = force or now - self._model_checked >= self.settings.model_check_interval_s
-        check_data = data and now - self._data_checked >= self.settings.data_check_interval_s
+        check_data = data and (
+            force or now - self._data_checked >= self.settings.data_check_interval_s
+        )
         if not (check_model or check_data):
             return False
         if not self._checking.acquire(blocking=force):
