@@ -43,6 +43,7 @@ SCHEMAS: dict[str, Any] = {
             },
             "id": _STR,
             "poll": _STR,
+            "queue": _STR,
         },
     },
     "Error": {
@@ -369,7 +370,10 @@ def document() -> dict[str, Any]:
             "competition is not one the served model was trained on (`competition_not_covered`"
             ", naming those it covers in `competitions`)",
             502: "The worker failed for good",
-            503: "Broker, results backend or store unavailable (see `Retry-After`)",
+            503: (
+                "Broker, results backend or store unavailable, or no worker serves the queue"
+                " (`no_worker`); see `Retry-After`"
+            ),
             504: "No answer within the sync timeout; poll `poll` (also in `Location`)",
         }.items()
     }
@@ -619,6 +623,15 @@ def document() -> dict[str, Any]:
                                     "checks": {
                                         "type": "object",
                                         "additionalProperties": _ref("Check"),
+                                    },
+                                    "queues": {
+                                        "type": ["object", "null"],
+                                        "description": "Consumers, depth and dead letters per"
+                                        " queue (null if the broker cannot be asked)",
+                                        "additionalProperties": {
+                                            "type": "object",
+                                            "additionalProperties": {"type": "integer"},
+                                        },
                                     },
                                 },
                             },

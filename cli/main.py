@@ -14,12 +14,14 @@ from cli.heartbeat import heartbeat
 from cli.ingest import ingest
 from cli.model import model
 from cli.ping import ping
+from cli.pipeline import pipeline
 from cli.predict import predict
 from cli.scoreboard import scoreboard
 from cli.scrape import scrape
 from cli.store import store
 from cli.teams import teams
 from cli.whoscored import whoscored
+from cli.worker import worker
 
 __all__ = ["main", "pass_settings"]
 
@@ -48,3 +50,5 @@ main.add_command(ingest)
 main.add_command(store)
 main.add_command(batches)
 main.add_command(model)
+main.add_command(pipeline)
+main.add_command(worker)

@@ -30,7 +30,7 @@ import psycopg
 import structlog
 from psycopg_pool import ConnectionPool
 
-from core.cache import feature_hash, served_answer
+from core.cache import digest, served_answer
 from core.db import connect, open_pool
 from core.settings import Settings
 from etl.competitions import UnknownCompetition, competition_code
@@ -392,7 +392,7 @@ class Predictor:
                     "fixture": resolved,
                     "features": features,
                     "odds": odds,
-                    "hash": feature_hash(keyed),
+                    "hash": digest(keyed),
                     "inputs": inputs,
                     "warnings": warnings,
                 }

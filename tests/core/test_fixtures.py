@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.cache import fixture_key
+from core.cache import digest
 from core.fixtures import InvalidFixture, normalise_fixture
 
 FIXTURE = {"home_team": "Arsenal", "away_team": "Chelsea", "competition": "E0"}
@@ -14,7 +14,7 @@ def test_prices_are_kept_as_floats_and_change_the_fixture_key():
     priced = normalise_fixture({**plain, "prices": {**PRICES, "home": 2}})
     assert priced["prices"] == {**PRICES, "home": 2.0}
     assert "prices" not in plain
-    assert fixture_key(priced) != fixture_key(plain)
+    assert digest(priced) != digest(plain)
 
 
 def test_a_match_id_may_carry_prices():

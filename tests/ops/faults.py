@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pika
 import pika.exceptions
+import psutil
 import pytest
 
 from cli.processes import free_port
@@ -27,6 +28,13 @@ def kill_hard(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL a process started with ``cli.processes.spawn`` and all its children."""
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(10)
+
+
+def worker_children(proc: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """The processes that run messages under a ``footcast worker`` (supervisor → dramatiq
+    main → these): the leaves of its process tree."""
+    tree = psutil.Process(proc.pid).children(recursive=True)
+    return [p for p in tree if not p.children()]
 
 
 def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> object:
