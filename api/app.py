@@ -20,6 +20,7 @@ from api.resources.catalogue import Champion, Fixtures, Teams
 from api.resources.health import Liveness, Readiness
 from api.resources.ping import Ping
 from api.resources.predictions import Predict, Predictions
+from api.resources.scoreboard import Scoreboard
 from api.store import StoreReader
 from core.cache import Cache
 from core.redis import results_client
@@ -57,6 +58,7 @@ def create_app(settings: Settings, bus: Bus | None = None) -> falcon.App:
     app.add_route("/v1/fixtures", Fixtures(store, forecasts))
     app.add_route("/v1/teams", Teams(store))
     app.add_route("/v1/models/champion", Champion(forecasts))
+    app.add_route("/v1/scoreboard", Scoreboard(store))
     app.add_route("/openapi.json", OpenApi())
     state = StateCollector(forecasts.serving_or_none, lambda: dead_letter_counts(settings))
     app.add_route("/metrics", MetricsResource(metrics, state))

@@ -16,6 +16,7 @@ from cli.model import model
 from cli.ping import ping
 from cli.pipeline import pipeline
 from cli.predict import predict
+from cli.scoreboard import scoreboard
 from cli.scrape import scrape
 from cli.store import store
 from cli.teams import teams
@@ -41,6 +42,7 @@ main.add_command(evaluate)
 main.add_command(heartbeat)
 main.add_command(ping)
 main.add_command(predict)
+main.add_command(scoreboard)
 main.add_command(teams)
 main.add_command(scrape)
 main.add_command(whoscored)

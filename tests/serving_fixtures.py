@@ -42,13 +42,14 @@ FIXTURE = {"home_team": "Arsenal", "away_team": "Man United", "competition": "E0
 
 
 def train_and_register(settings: Settings, dc_weight: float, promote: bool = True) -> str:
-    """Fit a forecaster on the store's matches, register it, and make it champion."""
+    """Fit a forecaster on the store's matches (every season, so the priced path has enough
+    matches to be fitted too), register it, and make it champion."""
     with connect(settings) as conn:
         matches = load_matches(conn, ["E0"])
         odds = load_odds(conn, matches["match_id"])
     config = FeatureConfig()
     frame = prepare_frame(matches, odds, config)
-    forecaster = train_forecaster(frame, ModelSpecs(), config, dc_weight, burn_in_seasons=1)
+    forecaster = train_forecaster(frame, ModelSpecs(), config, dc_weight, burn_in_seasons=0)
     version = registry.register_model(
         settings, forecaster, {"rps": 0.2 - dc_weight / 100}, {"dc_weight": dc_weight}, {}
     )
