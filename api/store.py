@@ -17,6 +17,7 @@ from actors.bus import BusUnavailable
 from core.db import open_pool
 from core.settings import Settings
 from etl.store.fixtures import upcoming_fixtures
+from etl.store.summary import newest_data
 
 #: Longest wait for a pooled connection (s) before answering 503.
 POOL_TIMEOUT_S = 2.0
@@ -82,4 +83,9 @@ class StoreReader:
             return [{"name": name, "aliases": sorted(aliases)} for name, aliases in rows]
 
         result: list[dict[str, Any]] = self._read(query)
+        return result
+
+    def newest_data(self) -> list[tuple[str, str, float]]:
+        """When the newest result and fixture of each competition date from (metrics)."""
+        result: list[tuple[str, str, float]] = self._read(newest_data)
         return result
