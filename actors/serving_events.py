@@ -55,14 +55,14 @@ HANDLERS: dict[str, Handler] = {
 
 
 class ListenForLifecycle(Middleware):
-    """Starts this process's lifecycle listener when the worker process boots; the process
-    is ready only once the listener is bound, so no promotion after that passes it by."""
+    """Starts this process's lifecycle listener as the worker process boots; the process
+    consumes only once the listener is bound, so no promotion after that passes it by."""
 
     def __init__(self) -> None:
         self.listener = Listener(Settings.from_env(), HANDLERS)
         prepare(self.listener.bound.wait)
 
-    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
+    def before_worker_boot(self, broker: Broker, worker: Any) -> None:
         self.listener.start()
 
 

@@ -9,8 +9,7 @@ import falcon.media
 import orjson
 
 from actors.bus import Bus
-from actors.dead_letters import dead_letter_counts
-from actors.queue_status import ConsumerWatch
+from actors.queue_status import ConsumerWatch, queue_status
 from api.errors import install_error_handling
 from api.forecasting import Forecasts
 from api.metrics import Metrics, MetricsResource, RequestMetrics, StateCollector
@@ -60,6 +59,8 @@ def create_app(settings: Settings, bus: Bus | None = None) -> falcon.App:
     app.add_route("/v1/models/champion", Champion(forecasts))
     app.add_route("/v1/scoreboard", Scoreboard(store))
     app.add_route("/openapi.json", OpenApi())
-    state = StateCollector(forecasts.serving_or_none, lambda: dead_letter_counts(settings))
+    state = StateCollector(
+        forecasts.serving_or_none, lambda: queue_status(settings), store.newest_data
+    )
     app.add_route("/metrics", MetricsResource(metrics, state))
     return app

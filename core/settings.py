@@ -70,6 +70,7 @@ class Settings:
     api_port: int = 8000  #: port of the API started by ``make run`` and ``make demo``
     worker_queues: str = ""  #: queues a worker process serves (comma-separated; empty: all)
     worker_state_dir: str = ""  #: where worker processes mark themselves ready (empty: nowhere)
+    worker_metrics_port: int = 9191  #: a worker group's Prometheus port (0: any free port)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
