@@ -7,7 +7,7 @@ from actors import contracts
 from actors.bus import ActorFailed
 from actors.dead_letters import dead_letter_counts, get_dead_letter
 from actors.delivery_limit import deliveries_key
-from tests.ops.faults import kill_hard, wait_until
+from tests.ops.faults import descendants, kill_hard, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
 
@@ -25,12 +25,16 @@ def test_a_message_whose_worker_is_killed_mid_flight_completes_on_the_next_worke
     doomed = start_worker(broker_settings, threads=1)
     message = bus.send(contracts.ping("ops", message="survivor", sleep_ms=3000))
     wait_until(lambda: _started(results_redis, message, 1), 20, "the first worker to start")
+    killed = descendants(doomed.pid)
+    assert killed, "the worker has no child process that runs messages"
     kill_hard(doomed)
 
-    start_worker(broker_settings, threads=1)
+    survivor = start_worker(broker_settings, threads=1)
     result = bus.wait(message, 30_000)
     assert result["echo"] == {"v": 1, "message": "survivor", "sleep_ms": 3000}
-    assert not result["worker"].endswith(f":{doomed.pid}")
+    answered_by = int(result["worker"].rsplit(":", 1)[1])
+    assert answered_by not in killed
+    assert answered_by in descendants(survivor.pid)
     assert results_redis.get(deliveries_key(message.message_id)) is None
     assert sum(dead_letter_counts(broker_settings).values()) == 0
 
