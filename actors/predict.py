@@ -1,49 +1,50 @@
 """``featurise`` and ``predict``: the ``ml`` queue, served from the worker's in-memory model.
 
-Each worker process loads its ``Serving`` (champion, features, cache) when it boots, and
-checks for a new champion every few seconds and before each message (rate-limited), so
-every worker process switches within seconds of a promotion, whichever of them took
-``model_promoted``, and even if the API answers everything from the cache meanwhile.
+Each worker process loads its ``Serving`` (champion, features, cache) when it boots, is
+told of promotions and new data at once (``actors.serving_events``), and also checks for a
+new champion every few seconds and before each message (rate-limited), so it switches even
+if it missed an event and the API answers everything from the cache meanwhile.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
 import dramatiq
 import structlog
-from dramatiq import Broker, Middleware
 
 from actors.contracts import ContractError, check_payload
+from actors.readiness import prepare
 from core.fixtures import InvalidFixture, normalise_fixture
 from ml.errors import ModelNotFound
 from ml.serving import Holder, featurise_fixtures, predict_fixtures
 
 #: Most fixtures one message may carry (a matchday and then some).
 MAX_FIXTURES = 100
+#: Wait between two attempts to load the serving state while there is no champion (s).
+NO_CHAMPION_RETRY_S = 5.0
 
 serving = Holder()
 log = structlog.get_logger("footcast.actors.predict")
 
 
-class LoadServing(Middleware):
-    """Loads the predictor as soon as a worker process boots (in the background), so the
-    first prediction does not wait for it and the serving record is current at once."""
+def _load_serving() -> None:
+    """Load the serving state as soon as the process boots (so the first prediction does
+    not wait for it and the serving record is current at once); until a champion exists,
+    try again every few seconds. The process is ready once it is loaded."""
+    while True:
+        try:
+            serving.get()
+            return
+        except ModelNotFound as exc:
+            log.warning("no champion to serve yet", error=str(exc))
+        except Exception:
+            log.exception("serving state not loaded; trying again")
+        time.sleep(NO_CHAMPION_RETRY_S)
 
-    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
-        threading.Thread(target=_preload, name="footcast-serving-load", daemon=True).start()
 
-
-def _preload() -> None:
-    try:
-        serving.get()
-    except ModelNotFound as exc:
-        log.warning("no champion to serve yet", error=str(exc))
-
-
-dramatiq.get_broker().add_middleware(LoadServing())
+prepare(_load_serving)
 
 
 def _fixtures(data: Any) -> list[dict[str, Any]]:

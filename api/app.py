@@ -10,6 +10,7 @@ import orjson
 
 from actors.bus import Bus
 from actors.dead_letters import dead_letter_counts
+from actors.queue_status import ConsumerWatch
 from api.errors import install_error_handling
 from api.forecasting import Forecasts
 from api.metrics import Metrics, MetricsResource, RequestMetrics, StateCollector
@@ -27,7 +28,7 @@ from core.settings import Settings
 
 
 def create_app(settings: Settings, bus: Bus | None = None) -> falcon.App:
-    bus = bus or Bus.from_settings(settings)
+    bus = bus or Bus.from_settings(settings, ConsumerWatch(settings).consumers)
     metrics = Metrics()
     middleware: list[Any] = [RequestId(), BodyLimit(), AccessLog(), RequestMetrics(metrics)]
     app = falcon.App(middleware=middleware)

@@ -38,6 +38,7 @@ SCHEMAS: dict[str, Any] = {
             "candidates": {"type": "array", "items": _STR},
             "id": _STR,
             "poll": _STR,
+            "queue": _STR,
         },
     },
     "Error": {
@@ -211,7 +212,10 @@ def document() -> dict[str, Any]:
             415: "Body not sent as application/json",
             422: "A field is missing or invalid (named in `field`)",
             502: "The worker failed for good",
-            503: "Broker, results backend or store unavailable (see `Retry-After`)",
+            503: (
+                "Broker, results backend or store unavailable, or no worker serves the queue"
+                " (`no_worker`); see `Retry-After`"
+            ),
             504: "No answer within the sync timeout; poll `poll` (also in `Location`)",
         }.items()
     }
@@ -440,6 +444,15 @@ def document() -> dict[str, Any]:
                                     "checks": {
                                         "type": "object",
                                         "additionalProperties": _ref("Check"),
+                                    },
+                                    "queues": {
+                                        "type": ["object", "null"],
+                                        "description": "Consumers, depth and dead letters per"
+                                        " queue (null if the broker cannot be asked)",
+                                        "additionalProperties": {
+                                            "type": "object",
+                                            "additionalProperties": {"type": "integer"},
+                                        },
                                     },
                                 },
                             },

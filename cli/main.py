@@ -17,11 +17,13 @@ from cli.ingest import ingest
 from cli.model import model
 from cli.outages import outage_of
 from cli.ping import ping
+from cli.pipeline import pipeline
 from cli.predict import predict
 from cli.scrape import scrape
 from cli.store import store
 from cli.teams import teams
 from cli.whoscored import whoscored
+from cli.worker import worker
 
 __all__ = ["main", "pass_settings"]
 
@@ -68,3 +70,5 @@ main.add_command(ingest)
 main.add_command(store)
 main.add_command(batches)
 main.add_command(model)
+main.add_command(pipeline)
+main.add_command(worker)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pika
 import pika.exceptions
+import psutil
 import pytest
 import redis
 
@@ -30,23 +31,6 @@ def kill_hard(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(10)
 
 
-def descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` (read from ``/proc``): a dramatiq worker's forked children."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
 def missing_tool(what: str) -> None:
     """Skip a test whose server binaries are not installed; in CI (``CI=true``) fail instead,
     so that a run without the tools cannot pass by testing nothing."""
@@ -54,6 +38,13 @@ def missing_tool(what: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def worker_children(proc: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """The processes that run messages under a ``footcast worker`` (supervisor → dramatiq
+    main → these): the leaves of its process tree."""
+    tree = psutil.Process(proc.pid).children(recursive=True)
+    return [p for p in tree if not p.children()]
 
 
 def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> object:
