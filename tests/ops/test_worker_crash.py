@@ -26,12 +26,15 @@ def test_a_message_whose_worker_is_killed_mid_flight_completes_on_the_next_worke
     message = bus.send(contracts.ping("ops", message="survivor", sleep_ms=3000))
     wait_until(lambda: _started(results_redis, message, 1), 60, "the first worker to start")
     killed = {p.pid for p in worker_children(doomed)}
+    assert killed, "the worker has no child process that runs messages"
     kill_hard(doomed)
 
-    start_worker(broker_settings, threads=1)
+    survivor = start_worker(broker_settings, threads=1)
     result = bus.wait(message, 90_000)
     assert result["echo"] == {"v": 1, "message": "survivor", "sleep_ms": 3000}
-    assert int(result["worker"].rpartition(":")[2]) not in killed
+    answered_by = int(result["worker"].rpartition(":")[2])
+    assert answered_by not in killed
+    assert answered_by in {p.pid for p in worker_children(survivor)}
     assert results_redis.get(deliveries_key(message.message_id)) is None
     assert sum(dead_letter_counts(broker_settings).values()) == 0
 
