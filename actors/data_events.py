@@ -1,8 +1,9 @@
-"""``data_changed``: new results or fixtures reach serving at once, on the ``ops`` queue.
+"""``data_changed``: new results or fixtures reach every serving process at once.
 
 Serving checks the store for new data only every ``data_check_interval_s``; an import that
-changed results publishes ``data_changed`` so the process that takes it folds the store in
-now, and its feature and prediction cache keys (which carry the data version) move with it.
+changed results publishes ``data_changed``. One ``ops`` process takes it and broadcasts it
+(``actors.broadcasts``) to every ``ml`` process, which folds the store in now, so its
+feature and prediction cache keys (which carry the data version) move with the data.
 """
 
 from __future__ import annotations
@@ -11,23 +12,9 @@ from typing import Any
 
 import dramatiq
 
+from actors.broadcasts import broadcast
 from actors.contracts import ContractError, check_payload
-from actors.predict import serving
-
-
-def fold_in_new_data() -> dict[str, Any]:
-    """Reload this process's serving state if the store's validated results changed.
-
-    A process that has not loaded its serving state yet will read the new data when it
-    does: there is nothing to fold.
-    """
-    current = serving.loaded()
-    if current is None:
-        return {"reloaded": False, "data_version": None, "previous_data_version": None}
-    before = current.predictor.data_version
-    reloaded = current.refresh(force=True, data=True)
-    return {"reloaded": reloaded, "data_version": current.predictor.data_version,
-            "previous_data_version": before}  # fmt: skip
+from core.settings import Settings
 
 
 @dramatiq.actor(
@@ -35,10 +22,11 @@ def fold_in_new_data() -> dict[str, Any]:
     queue_name="ops",
     max_retries=5,
     min_backoff=1_000,
-    time_limit=300_000,
+    time_limit=60_000,
     throws=(ContractError,),
 )
 def data_changed(data: Any) -> dict[str, Any]:
-    """Fold the batches' new results into serving now, not at the next periodic check."""
+    """Tell every serving process about the batches' new results."""
     data = check_payload(data, ("batch_ids",))
-    return {"batch_ids": data["batch_ids"], **fold_in_new_data()}
+    broadcast(Settings.from_env(), "data_changed", data)
+    return {"batch_ids": data["batch_ids"], "broadcast": True}

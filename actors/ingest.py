@@ -17,6 +17,7 @@ import dramatiq
 from actors import contracts
 from actors.contracts import ContractError, check_payload
 from core.db import connect
+from core.errors import InvalidSeason
 from core.settings import Settings
 from etl.errors import MissingSource, ParseError, UnknownTeam, ValidationFailed
 from etl.fixtures import import_fixtures as import_fixtures_file
@@ -24,7 +25,7 @@ from etl.history import import_file
 from etl.sources.football_data import FIXTURES_PATH
 
 #: Errors a retry cannot fix.
-PERMANENT = (ParseError, ValidationFailed, UnknownTeam, MissingSource, ContractError)
+PERMANENT = (ParseError, ValidationFailed, UnknownTeam, MissingSource, ContractError, InvalidSeason)
 
 
 @dramatiq.actor(

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from cli.context import pass_settings
 from core.db import connect
+from core.errors import InvalidSeason
 from core.settings import Settings
 from etl.errors import EtlError
 from etl.fixtures import FixturesResult, import_fixtures
@@ -69,7 +70,7 @@ def football_data(
                 bar.update()
 
             summary = import_history(conn, base, files, validate=not no_validate, on_file=advance)
-    except EtlError as exc:
+    except (EtlError, InvalidSeason) as exc:
         raise click.ClickException(str(exc)) from exc
     report = summary.as_dict()
     changed = [

@@ -7,10 +7,10 @@ Other sources name leagues differently (WhoScored, via soccerdata's naming, says
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import psycopg
 
+from core.seasons import season_start_year
 from etl.errors import EtlError, UnknownCompetition
 
 
@@ -46,9 +46,6 @@ COMPETITIONS = {
     )
 }
 
-#: The month a season starts in (July: pre-season friendlies belong to it).
-SEASON_START_MONTH = 7
-
 #: Other sources' league names (soccerdata style, as the WhoScored scraper uses them).
 COMPETITION_NAMES = {
     "ENG-Premier League": "E0",
@@ -71,20 +68,6 @@ def competition_code(name_or_code: str) -> str:
     raise UnknownCompetition(
         f"unknown competition {name_or_code!r}; known: {', '.join(COMPETITIONS)}"
     )
-
-
-def season_start_year(code: str) -> int:
-    """``'2324'`` → 2023, ``'9900'`` → 1999: football-data's two-digit season codes."""
-    if len(code) != 4 or not code.isdigit() or (int(code[:2]) + 1) % 100 != int(code[2:]):
-        raise EtlError(f"season code must look like '2324' (2023-24), got {code!r}")
-    first = int(code[:2])
-    return 1900 + first if first >= 90 else 2000 + first
-
-
-def season_of(day: date) -> str:
-    """The code of the season ``day`` falls in; a season starts on 1 July: 2024-05-19 → ``2324``."""
-    start = day.year if day.month >= SEASON_START_MONTH else day.year - 1
-    return f"{start % 100:02d}{(start + 1) % 100:02d}"
 
 
 def ensure_competition(conn: psycopg.Connection, name_or_code: str) -> int:

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from etl.competitions import season_of
+from core.seasons import season_of_day
 from etl.errors import MissingSource, ParseError, SourceUnavailable
 from etl.raw import archive_raw
 from etl.records import FixtureRow, MatchRow, OddsQuote
@@ -200,7 +200,7 @@ def parse_fixtures(raw: bytes, where: str, divisions: Collection[str]) -> Parsed
         match = _parse_row(cells, table.index, table.quotes, division, at)
         if match.status != "scheduled":
             raise ParseError(f"{at}: {match.home} v {match.away} has a result, not a fixture")
-        rows.append(FixtureRow(division, season_of(match.kickoff_date), match))
+        rows.append(FixtureRow(division, season_of_day(match.kickoff_date), match))
     return ParsedFixtures(rows, dict(sorted(skipped.items())), table.header, table.bookmakers)
 
 
