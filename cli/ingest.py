@@ -133,8 +133,8 @@ def fixtures(
     result, imported later, lands on the same row); each bookmaker's 1X2, over/under 2.5
     and Asian handicap prices are kept as a snapshot dated --as-of. Divisions footcast does
     not import are skipped and counted. The file goes through the validation gate like
-    every batch; exit status 1 if it is quarantined. When fixtures change, running workers
-    are told (data_changed).
+    every batch; exit status 1 if it is quarantined. When fixtures or prices change, running
+    workers are told (data_changed).
     """
     base = base_url or settings.football_data_url
     seen_at = _as_of(as_of)
@@ -147,10 +147,8 @@ def fixtures(
     except EtlError as exc:
         raise click.ClickException(str(exc)) from exc
     report = result.as_dict()
-    changed = result.status == "validated" and result.changed and result.batch_id
-    report["data_changed"] = announce_data_changed(
-        settings, [result.batch_id] if changed and result.batch_id else []
-    )
+    told = [result.batch_id] if result.status == "validated" and result.changed else []
+    report["data_changed"] = announce_data_changed(settings, [b for b in told if b])
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:

@@ -49,8 +49,9 @@ class FixturesResult:
 
     @property
     def changed(self) -> bool:
-        """Whether fixtures were added or moved (what serving's data must fold in)."""
-        return bool(self.matches_new or self.matches_updated)
+        """Whether fixtures or their prices changed (what serving must fold in: forecasts
+        read the newest prices, and their cache keys carry the prices' version)."""
+        return bool(self.matches_new or self.matches_updated or self.snapshots_added)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)

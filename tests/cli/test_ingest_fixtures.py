@@ -2,13 +2,13 @@
 
 import json
 
-import pika
 import pytest
 from click.testing import CliRunner
 
 from cli.main import main
 from core.db import connect
 from etl.migrate import migrate
+from tests.queues import drain
 
 pytestmark = pytest.mark.integration
 
@@ -29,16 +29,6 @@ def run(*args, env):
     return CliRunner().invoke(main, ["ingest", "fixtures", *args], env=env)
 
 
-def _queued(broker_url, queue):
-    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
-    channel = connection.channel()
-    bodies = []
-    while (got := channel.basic_get(queue, auto_ack=True))[0] is not None:
-        bodies.append(json.loads(got[2]))
-    connection.close()
-    return bodies
-
-
 def test_the_summary_counts_matches_snapshots_and_skipped_divisions_and_tells_serving(env):
     result = run("--path", MAY, "--as-of", "2024-05-16", "--league", "E0", "--json", env=env)
     assert result.exit_code == 0, result.output
@@ -47,7 +37,7 @@ def test_the_summary_counts_matches_snapshots_and_skipped_divisions_and_tells_se
     assert report["skipped"] == {"D1": 9, "F1": 9, "I1": 20, "SP1": 20}
     assert report["seen_at"] == "2024-05-16T00:00:00+00:00" and report["snapshots_added"] > 30
     assert report["data_changed"] == "published"
-    [event] = _queued(env["FOOTCAST_BROKER_URL"], "ops")
+    [event] = drain(env["FOOTCAST_BROKER_URL"], "ops")
     assert (event["actor_name"], event["args"][0]) == (
         "data_changed", {"v": 1, "batch_ids": [report["batch_id"]]},
     )  # fmt: skip
@@ -55,7 +45,7 @@ def test_the_summary_counts_matches_snapshots_and_skipped_divisions_and_tells_se
     assert again.exit_code == 0
     assert "0 new, 0 updated" in again.output and "0 price snapshots added" in again.output
     assert "skipped divisions: D1 9, F1 9, I1 20, SP1 20" in again.output
-    assert _queued(env["FOOTCAST_BROKER_URL"], "ops") == [], "nothing changed, nothing told"
+    assert drain(env["FOOTCAST_BROKER_URL"], "ops") == [], "nothing changed, nothing told"
 
 
 def test_a_quarantined_file_exits_1_with_the_reason_and_a_bad_as_of_is_a_usage_error(

@@ -12,10 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pika
 import pytest
 
 from core.settings import PROJECT_ROOT
+from tests.queues import drain
 
 pytestmark = pytest.mark.slow
 
@@ -85,16 +85,6 @@ def _airflow(home: Path, script: str, *args: str, env: dict[str, str] | None = N
     return json.loads(lines[-1]) if lines else {}
 
 
-def _queued(broker_url: str, queue: str) -> list[dict]:
-    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
-    channel = connection.channel()
-    bodies = []
-    while (got := channel.basic_get(queue, auto_ack=True))[0] is not None:
-        bodies.append(json.loads(got[2]))
-    connection.close()
-    return bodies
-
-
 def test_the_dag_folder_loads_without_import_errors(airflow_home):
     loaded = _airflow(airflow_home, LOAD)
     assert loaded == {
@@ -128,9 +118,7 @@ def test_the_daily_ingest_publishes_scrape_fixtures_for_each_competition(
         "publish_scrape_fixtures", env=env,
     )  # fmt: skip
     assert called == {"task": "publish_scrape_fixtures", "sent": 2}
-    assert [
-        (b["actor_name"], b["args"][0]) for b in _queued(broker_settings.broker_url, "etl")
-    ] == [
+    assert [(b["actor_name"], b["args"][0]) for b in drain(broker_settings.broker_url, "etl")] == [
         ("scrape_fixtures", {"v": 1, "competition": "E0", "season": "2021"}),
         ("scrape_fixtures", {"v": 1, "competition": "SP1", "season": "2021"}),
     ]
@@ -146,7 +134,7 @@ def test_the_history_backfill_publishes_import_history_per_league_and_season(
         json.dumps(conf), env=broker_settings.as_env(),
     )  # fmt: skip
     assert called == {"task": "publish_import_history", "sent": 6}
-    assert [b["args"][0] for b in _queued(broker_settings.broker_url, "etl")] == [
+    assert [b["args"][0] for b in drain(broker_settings.broker_url, "etl")] == [
         {"v": 1, "league": league, "season": season}
         for league in ("E0", "D1")
         for season in ("2122", "2223", "2324")
@@ -160,7 +148,7 @@ def test_a_dag_test_run_puts_its_messages_on_the_queue(airflow_home, broker_sett
         airflow_home, RUN, "footcast_whoscored_ingest", "2025-01-12T05:30:00+00:00", "{}", env=env
     )
     assert run == {"state": "success"}
-    queued = [(b["actor_name"], b["args"][0]) for b in _queued(broker_settings.broker_url, "etl")]
+    queued = [(b["actor_name"], b["args"][0]) for b in drain(broker_settings.broker_url, "etl")]
     assert sorted(queued, key=lambda m: m[0]) == [
         ("import_fixtures", {"v": 1}),
         ("scrape_fixtures", {"v": 1, "competition": "E0", "season": "2425"}),

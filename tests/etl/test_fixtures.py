@@ -5,14 +5,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.db import connect
 from etl.errors import ParseError
 from etl.fixtures import import_fixtures
 from etl.history import import_file
-from etl.migrate import migrate
 from etl.store import get_batch
 from etl.store.prices import latest_prices
-from etl.teams import seed_aliases
 
 pytestmark = pytest.mark.integration
 
@@ -20,19 +17,6 @@ MARCH = "fixtures/fixtures_2024-03-28.csv"
 MAY = "fixtures/fixtures_2024-05-16.csv"
 AS_OF = datetime(2024, 3, 28, 12, 0, tzinfo=UTC)
 TABLES = ("matches", "price_snapshots", "teams", "ingest_batches")
-
-
-@pytest.fixture
-def conn(pg_settings):
-    with connect(pg_settings, autocommit=True) as conn:
-        migrate(conn)
-        seed_aliases(conn)
-        yield conn
-
-
-@pytest.fixture
-def base(shared_data):
-    return (shared_data / "football-data").as_uri()
 
 
 def _mirror(tmp_path, shared_data, path, edit):

@@ -4,30 +4,14 @@ import shutil
 
 import pytest
 
-from core.db import connect
 from etl.errors import ParseError, UnknownTeam
 from etl.history import import_file, import_history
-from etl.migrate import migrate
 from etl.store import get_batch
 from etl.store.reads import load_market_odds, load_matches, load_odds
-from etl.teams import seed_aliases
 
 pytestmark = pytest.mark.integration
 
 TABLES = ("matches", "match_stats", "odds", "teams", "team_aliases", "ingest_batches")
-
-
-@pytest.fixture
-def conn(pg_settings):
-    with connect(pg_settings, autocommit=True) as conn:
-        migrate(conn)
-        seed_aliases(conn)
-        yield conn
-
-
-@pytest.fixture
-def base(shared_data):
-    return (shared_data / "football-data").as_uri()
 
 
 def _mirror(tmp_path, shared_data, season, league, edit):
