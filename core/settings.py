@@ -56,6 +56,7 @@ class Settings:
     max_deliveries: int = 3  #: starts of one message whose worker died, before dead-lettering
     db_pool_max: int = 8
     api_port: int = 8000
+    cors_origins: str = ""  #: comma-separated origins (``https://x.example``) or ``*``; empty: none
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -85,6 +86,17 @@ class Settings:
         for name in ("database_url", "broker_url", "results_url", "cache_url"):
             if not urlsplit(getattr(self, name)).scheme:
                 raise SettingsError(f"FOOTCAST_{name.upper()} is not a URL")
+        for origin in self.cors_origin_list:
+            parts = urlsplit(origin)
+            if origin != "*" and not (parts.scheme in {"http", "https"} and parts.netloc):
+                raise SettingsError(
+                    f"FOOTCAST_CORS_ORIGINS must list origins such as https://x.example: {origin}"
+                )
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """The origins other sites' pages may call the API from (none by default)."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed (tests and sub-processes)."""
