@@ -15,6 +15,7 @@ from cli.ingest import ingest
 from cli.model import model
 from cli.ping import ping
 from cli.predict import predict
+from cli.replay import replay
 from cli.scrape import scrape
 from cli.store import store
 from cli.teams import teams
@@ -39,6 +40,7 @@ main.add_command(evaluate)
 main.add_command(heartbeat)
 main.add_command(ping)
 main.add_command(predict)
+main.add_command(replay)
 main.add_command(teams)
 main.add_command(scrape)
 main.add_command(whoscored)

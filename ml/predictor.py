@@ -14,6 +14,7 @@ forecasting meanwhile finish on the old one.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import difflib
@@ -24,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import psycopg
 import structlog
 
@@ -31,7 +33,7 @@ from core.db import connect
 from core.settings import Settings
 from etl.competitions import UnknownCompetition, competition_code
 from etl.errors import UnknownTeam
-from etl.store.reads import load_matches
+from etl.store.reads import MATCH_COLUMNS, load_matches
 from etl.teams import list_aliases, normalise
 from ml import registry
 from ml.errors import MlError
@@ -105,6 +107,7 @@ class Snapshot:
     teams: Teams
     data_version: str
     loaded_at: float  #: unix seconds
+    folded: str = ""  #: digest of the matches folded into ``state`` (``folded_digest``)
 
     @property
     def model_version(self) -> str:
@@ -175,16 +178,39 @@ def _teams(conn: psycopg.Connection, state: FeatureState) -> Teams:
     return Teams(by_spelling, by_competition)
 
 
+def folded_digest(matches: pd.DataFrame) -> str:
+    """A digest of match rows as the feature walk reads them (``load_matches`` order)."""
+    columns = [c for c in MATCH_COLUMNS if c in matches.columns]
+    hashed = pd.util.hash_pandas_object(matches[columns], index=False)
+    return hashlib.sha1(hashed.to_numpy().tobytes()).hexdigest()[:16]
+
+
 def build_state(
-    conn: psycopg.Connection, forecaster: Forecaster
-) -> tuple[FeatureState, Teams, str]:
-    """The features state after every validated match, with the model's feature settings."""
+    conn: psycopg.Connection, forecaster: Forecaster, previous: Snapshot | None = None
+) -> tuple[FeatureState, Teams, str, str]:
+    """The features state after every validated match, with the model's feature settings,
+    the data version, and the digest of the matches folded.
+
+    When the store holds exactly ``previous``'s matches up to its last day and only
+    gained later ones (a new matchday, or just new prices), ``previous``'s state is reused,
+    advanced by the later matches alone in a copy: the walk is the same, so the state is
+    too, and a worker serves a new matchday in a fraction of a full fold.
+    """
     version = data_version(conn)
-    matches = load_matches(conn)
-    state = FeatureState(getattr(forecaster, "feature_config", None))
+    matches = everything = load_matches(conn)
+    config = getattr(forecaster, "feature_config", None)
+    state = FeatureState(config)
+    if previous is not None and previous.folded and previous.state.config == state.config:
+        last = pd.Timestamp(dt.date.fromordinal(max(previous.state.last_day, 1)))
+        earlier = matches["kickoff_date"] <= last
+        if folded_digest(matches[earlier]) == previous.folded:
+            state = previous.state
+            matches = matches[~earlier]
+            if len(matches):
+                state = copy.deepcopy(state)
     if len(matches):
         build_features(matches, state=state)
-    return state, _teams(conn, state), version
+    return state, _teams(conn, state), version, folded_digest(everything)
 
 
 class Predictor:
@@ -302,7 +328,7 @@ class Predictor:
         if data_changed or _feature_config(model.forecaster) != _feature_config(
             snapshot.forecaster
         ):
-            self.snapshot = _snapshot(self.settings, model)
+            self.snapshot = _snapshot(self.settings, model, snapshot)
         else:
             self.snapshot = dataclasses.replace(snapshot, model=model, loaded_at=time.time())
         log.info(
@@ -328,13 +354,13 @@ def _load_snapshot(settings: Settings) -> Snapshot:
     return _snapshot(settings, _load_model(settings))
 
 
-def _snapshot(settings: Settings, model: ServedModel) -> Snapshot:
+def _snapshot(settings: Settings, model: ServedModel, previous: Snapshot | None = None) -> Snapshot:
     with connect(settings) as conn:
-        state, teams, data = build_state(conn, model.forecaster)
+        state, teams, data, folded = build_state(conn, model.forecaster, previous)
     log.info(
         "predictor loaded",
         model_version=model.version,
         data_version=data,
         teams=len(teams.by_spelling),
     )
-    return Snapshot(model, state, teams, data, time.time())
+    return Snapshot(model, state, teams, data, time.time(), folded)
