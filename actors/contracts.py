@@ -14,7 +14,16 @@ from dramatiq import Message
 #: Payload schema version; a worker dead-letters a message whose version it does not know.
 SCHEMA_VERSION = 1
 
-QUEUES = ("etl", "validate", "ml", "ops")
+QUEUES = ("etl", "validate", "ml", "ops", "pipeline")
+
+#: The pipeline's events on ``ops`` (DVC stages publish them through ``footcast pipeline
+#: event``) and the fields each one carries.
+PIPELINE_EVENTS: dict[str, tuple[str, ...]] = {
+    "pipeline_started": (),
+    "stage_finished": ("stage", "seconds"),
+    "challenger_registered": ("version", "metrics"),
+    "pipeline_failed": ("stage", "error"),
+}
 
 
 class ContractError(ValueError):
@@ -102,3 +111,15 @@ def invalidate_cache(keep_version: str) -> Message[Any]:
     """Drop cached predictions of every model but ``keep_version`` (its cache key,
     ``<version>-<run id>``)."""
     return message("ops", "invalidate_cache", payload(keep_version=str(keep_version)))
+
+
+def run_pipeline(reason: str) -> Message[Any]:
+    """Run the DVC pipeline (``dvc repro``) once; ``reason`` is kept with the run's record."""
+    return message("pipeline", "run_pipeline", payload(reason=str(reason)))
+
+
+def pipeline_event(event: str, fields: dict[str, Any]) -> Message[Any]:
+    """One of ``PIPELINE_EVENTS`` with its fields, checked before it leaves the producer."""
+    if event not in PIPELINE_EVENTS:
+        raise ContractError(f"unknown pipeline event {event!r}; one of {sorted(PIPELINE_EVENTS)}")
+    return message("ops", event, check_payload(payload(**fields), PIPELINE_EVENTS[event]))

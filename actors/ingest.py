@@ -14,12 +14,13 @@ import dramatiq
 from actors import contracts
 from actors.contracts import ContractError, check_payload
 from core.db import connect
+from core.errors import InvalidSeason
 from core.settings import Settings
 from etl.errors import MissingSource, ParseError, UnknownTeam, ValidationFailed
 from etl.history import import_file
 
 #: Errors a retry cannot fix.
-PERMANENT = (ParseError, ValidationFailed, UnknownTeam, MissingSource, ContractError)
+PERMANENT = (ParseError, ValidationFailed, UnknownTeam, MissingSource, ContractError, InvalidSeason)
 
 
 @dramatiq.actor(

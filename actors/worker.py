@@ -21,6 +21,7 @@ ACTOR_MODULES = (
     "actors.validate",
     "actors.predict",
     "actors.model_events",
+    "actors.pipeline_events",
 )
 
 

@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from cli.context import pass_settings
 from core.db import connect
+from core.errors import InvalidSeason
 from core.settings import Settings
 from etl.errors import EtlError
 from etl.history import FileResult, available_seasons, expand, import_history
@@ -65,7 +66,7 @@ def football_data(
                 bar.update()
 
             summary = import_history(conn, base, files, validate=not no_validate, on_file=advance)
-    except EtlError as exc:
+    except (EtlError, InvalidSeason) as exc:
         raise click.ClickException(str(exc)) from exc
     report = summary.as_dict()
     if as_json:

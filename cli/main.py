@@ -14,6 +14,7 @@ from cli.heartbeat import heartbeat
 from cli.ingest import ingest
 from cli.model import model
 from cli.ping import ping
+from cli.pipeline import pipeline
 from cli.predict import predict
 from cli.replay import replay
 from cli.scrape import scrape
@@ -48,3 +49,4 @@ main.add_command(ingest)
 main.add_command(store)
 main.add_command(batches)
 main.add_command(model)
+main.add_command(pipeline)

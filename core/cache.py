@@ -33,14 +33,11 @@ from core.settings import Settings
 DROP_BATCH = 500
 
 
-def fixture_key(fixture: Mapping[str, Any]) -> str:
-    """A stable digest of a normalised fixture (the request's own spelling of it)."""
-    return hashlib.sha1(orjson.dumps(dict(fixture), option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def feature_hash(features: Mapping[str, float]) -> str:
-    """A digest of a feature vector: equal vectors share one prediction entry per model."""
-    return hashlib.sha1(orjson.dumps(dict(features), option=orjson.OPT_SORT_KEYS)).hexdigest()
+def digest(values: Mapping[str, Any]) -> str:
+    """A stable digest of a mapping, whatever its key order: a normalised fixture's (the
+    request's own spelling of it), or a feature vector's, so that equal vectors share one
+    prediction entry per model."""
+    return hashlib.sha1(orjson.dumps(dict(values), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def namespace(settings: Settings) -> str:
@@ -71,7 +68,7 @@ class Cache:
         )
 
     def features_key(self, data_version: str, fixture: Mapping[str, Any]) -> str:
-        return f"{self.prefix}features:{data_version}:{fixture_key(fixture)}"
+        return f"{self.prefix}features:{data_version}:{digest(fixture)}"
 
     def prediction_key(self, model_version: str, features_digest: str) -> str:
         return f"{self.prefix}prediction:{model_version}:{features_digest}"

@@ -13,7 +13,8 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
-from dags.publishing import competitions, publish, season_code
+from core.seasons import season_of_day
+from dags.publishing import competitions, publish
 
 
 @dag(
@@ -32,7 +33,7 @@ def footcast_whoscored_ingest() -> None:
         """One message per competition, for the season the run's logical date falls in."""
         from actors import contracts
 
-        season = season_code(logical_date.date())
+        season = season_of_day(logical_date.date())
         return publish(contracts.scrape_fixtures(c, season) for c in competitions())
 
     publish_scrape_fixtures()

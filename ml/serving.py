@@ -20,7 +20,7 @@ import psycopg
 import redis
 import structlog
 
-from core.cache import Cache, feature_hash
+from core.cache import Cache, digest
 from core.redis import results_client
 from core.serving import publish_serving, serving_key
 from core.settings import Settings
@@ -119,7 +119,7 @@ def _feature_entry(
 ) -> dict[str, Any]:
     resolved = predictor.resolve(fixture, snapshot)
     features = snapshot.features(resolved)
-    return {"fixture": resolved, "features": features, "hash": feature_hash(features)}
+    return {"fixture": resolved, "features": features, "hash": digest(features)}
 
 
 def featurise_fixtures(

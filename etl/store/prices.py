@@ -33,7 +33,8 @@ def latest_prices(
     """The newest 1X2 snapshot of each match, seen before ``before`` (default: any time).
 
     Among the snapshots of the newest reading, ``PRICE_PREFERENCE`` picks the bookmaker;
-    a match with no complete price of a preferred bookmaker is left out.
+    a match with no complete price of a preferred bookmaker is left out, and so are the
+    snapshots of a quarantined batch.
     """
     rows = conn.execute(
         "SELECT DISTINCT ON (p.match_id) p.match_id, p.home, p.draw, p.away, p.bookmaker,"
@@ -42,6 +43,8 @@ def latest_prices(
         " AND p.bookmaker = ANY(%(books)s)"
         " AND p.home > 1 AND p.draw > 1 AND p.away > 1"
         " AND (%(before)s::timestamptz IS NULL OR p.seen_at < %(before)s)"
+        " AND NOT EXISTS (SELECT 1 FROM ingest_batches b"
+        "   WHERE b.id = p.batch_id AND b.status = 'quarantined')"
         " ORDER BY p.match_id, p.seen_at DESC, array_position(%(books)s, p.bookmaker)",
         {"ids": [int(i) for i in match_ids], "books": list(PRICE_PREFERENCE), "before": before},
     ).fetchall()

@@ -1,5 +1,6 @@
 """Stage ``register``: log the run to MLflow, register the model as ``challenger``, and let
-the promotion policy decide whether it becomes ``champion``.
+the promotion policy decide whether it becomes ``champion`` (``promotion.mode: auto``), or
+stop there for an operator to promote it (``manual``).
 
 The run carries every parameter, the backtest metrics, the plots, the per-match backtest
 forecasts, the data snapshot's hash and the git commit. The challenger is compared with the
@@ -11,9 +12,7 @@ a command: the ML side never imports the bus.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,10 +31,13 @@ from ml.forecaster import Forecaster
 from ml.params import load_params
 from ml.promotion import Decision, PromotionPolicy, decide
 from ml.stages.evaluate import scores
+from ml.stages.events import footcast, publish_event, stage_events
 from ml.stages.paths import Paths, write_json
 
 #: Rows of the features frame logged as the model's input example.
 EXAMPLE_ROWS = 3
+#: Backtest metrics ``challenger_registered`` carries.
+HEADLINE_METRICS = ("n_matches", "rps", "log_loss", "ece", "market_rps")
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ def register(
             decision = Decision(False, (f"champion {previous} logged no backtest forecasts",))
         else:
             decision = decide(compared[0], compared[1], policy)
+    if decision.promote and policy.mode == "manual":
+        decision = Decision(False, (*decision.reasons, "manual mode: an operator promotes"))
     registry.set_tags(settings, version, decision.tags())
     champion = previous
     if decision.promote:
@@ -155,18 +159,16 @@ def register(
 
 def publish_promoted(settings: Settings, version: str, previous: str | None) -> None:
     """``footcast model publish-promoted``: the command puts model_promoted on the bus."""
-    command = shutil.which("footcast", path=str(Path(sys.executable).parent)) or "footcast"
-    args = [command, "model", "publish-promoted", version]
+    args = ["model", "publish-promoted", version]
     if previous:
         args += ["--previous", previous]
-    env = {**os.environ, **settings.as_env()}
     try:
-        subprocess.run(args, env=env, check=True, capture_output=True, text=True, timeout=60)
+        footcast(settings, *args)
     except (OSError, subprocess.SubprocessError) as exc:
         detail = getattr(exc, "stderr", None) or str(exc)
         raise PublishFailed(
             f"version {version} is champion but model_promoted was not published"
-            f" ({detail.strip()}); run: {' '.join(args[1:])}"
+            f" ({detail.strip()}); run: {' '.join(args)}"
         ) from exc
 
 
@@ -194,6 +196,8 @@ def run(settings: Settings, params: dict[str, Any], paths: Paths) -> Registratio
     registration = register(
         settings, forecaster, summary, predictions, params, tags, artifacts, example
     )
+    headline = {k: v for k, v in flat_metrics(summary).items() if k in HEADLINE_METRICS}
+    publish_event(settings, "challenger_registered", version=registration.version, metrics=headline)
     if registration.promoted:
         publish_promoted(settings, registration.version, registration.previous)
     write_json(paths.registration, registration.as_dict())
@@ -201,10 +205,12 @@ def run(settings: Settings, params: dict[str, Any], paths: Paths) -> Registratio
 
 
 def main() -> None:
-    try:
-        registration = run(Settings.from_env(), load_params(), Paths())
-    except PublishFailed as exc:
-        sys.exit(str(exc))
+    settings = Settings.from_env()
+    with stage_events("register", settings):
+        try:
+            registration = run(settings, load_params(), Paths())
+        except PublishFailed as exc:
+            sys.exit(str(exc))
     verdict = "promoted to champion" if registration.promoted else "kept as challenger"
     print(f"version {registration.version} {verdict}: {'; '.join(registration.reasons)}")
 
