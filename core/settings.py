@@ -68,6 +68,9 @@ class Settings:
     max_deliveries: int = 3  #: starts of one message whose worker died, before dead-lettering
     db_pool_max: int = 8  #: PostgreSQL pool size per process
     api_port: int = 8000  #: port of the API started by ``make run`` and ``make demo``
+    worker_queues: str = ""  #: queues a worker process serves (comma-separated; empty: all)
+    worker_state_dir: str = ""  #: where worker processes mark themselves ready (empty: nowhere)
+    worker_metrics_port: int = 9191  #: a worker group's Prometheus port (0: any free port)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -17,7 +17,7 @@ from etl.store.batches import set_status
 from etl.teams import seed_aliases
 from ml import registry
 from ml.features import FeatureConfig
-from ml.predictor import Predictor, Snapshot, UnknownMatch, build_state
+from ml.predictor import CompetitionNotCovered, Predictor, Snapshot, UnknownMatch, build_state
 from tests.serving_fixtures import FIXTURE, serving_world, train_and_register
 
 pytestmark = [pytest.mark.integration]
@@ -46,9 +46,16 @@ def test_an_unknown_team_names_the_closest_teams_of_its_competition(predictor):
 
 def test_an_unknown_competition_or_match_is_a_typed_error(predictor):
     with pytest.raises(UnknownCompetition):
-        predictor.resolve({**FIXTURE, "competition": "SP1", "kickoff": "2024-08-17"})
+        predictor.resolve({**FIXTURE, "competition": "XX9", "kickoff": "2024-08-17"})
     with pytest.raises(UnknownMatch):
         predictor.resolve({"match_id": 10**9})
+
+
+def test_a_competition_the_champion_was_not_trained_on_names_those_it_covers(predictor):
+    with pytest.raises(CompetitionNotCovered) as caught:
+        predictor.resolve({**FIXTURE, "competition": "SP1", "kickoff": "2024-08-17"})
+    assert caught.value.covered == ("E0",)
+    assert "covers E0" in str(caught.value)
 
 
 def test_a_match_id_is_looked_up_in_the_store(predictor):
@@ -92,14 +99,14 @@ def test_new_matchdays_are_folded_into_a_copy_of_the_state_exactly_as_a_full_fol
         seed_aliases(conn)
     import_through(days[9].last)
     with connect(pg_settings) as conn:
-        state, teams, version, folded = build_state(conn, forecaster)
-        before = Snapshot(cast(Any, None), state, teams, version, 0.0, folded)
+        state, teams, version, _, folded = build_state(conn, forecaster)
+        before = Snapshot(cast(Any, None), state, teams, version, 0.0, folded=folded)
         kept = pickle.dumps(state)
         state.copied_from_previous = True  # type: ignore[attr-defined]
     import_through(days[12].last)
     with connect(pg_settings) as conn:
-        advanced, _, advanced_version, _ = build_state(conn, forecaster, before)
-        full, _, full_version, _ = build_state(conn, forecaster)
+        advanced, _, advanced_version, _, _ = build_state(conn, forecaster, before)
+        full, _, full_version, _, _ = build_state(conn, forecaster)
     assert advanced_version == full_version != version
     assert advanced.__dict__.pop("copied_from_previous"), "advanced from the previous state"
     del state.copied_from_previous  # type: ignore[attr-defined]
