@@ -19,6 +19,7 @@ from cli.outages import outage_of
 from cli.ping import ping
 from cli.pipeline import pipeline
 from cli.predict import predict
+from cli.replay import replay
 from cli.scoreboard import scoreboard
 from cli.scrape import scrape
 from cli.store import store
@@ -64,6 +65,7 @@ main.add_command(evaluate)
 main.add_command(heartbeat)
 main.add_command(ping)
 main.add_command(predict)
+main.add_command(replay)
 main.add_command(scoreboard)
 main.add_command(teams)
 main.add_command(scrape)
