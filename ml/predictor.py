@@ -362,6 +362,8 @@ class Predictor:
         before kickoff, else None) and ``hash`` the digest of features and odds that keys
         the forecast. One store round trip per step for the whole list.
         """
+        if not fixtures:
+            return []
         snapshot = snapshot or self.snapshot
         found: list[tuple[dict[str, Any], dt.datetime | None] | MlError | EtlError] = []
         with self.connection() as conn:
