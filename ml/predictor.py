@@ -203,7 +203,7 @@ class Snapshot:
                 odds=dict(odds),
                 market={k: round(v / total, DECIMALS) for k, v in implied.items()},
             )
-        elif self.forecaster.odds is not None:
+        elif has_priced_path(self.forecaster):
             warnings.append("unpriced")
         kickoff = dt.date.fromisoformat(resolved["kickoff"])
         if through is None or kickoff - dt.date.fromisoformat(through) > dt.timedelta(
@@ -232,6 +232,14 @@ class Snapshot:
             "model": {"name": registry.MODEL_NAME, "version": self.model_version},
             "forecast": forecast,
         }
+
+
+def has_priced_path(forecaster: Forecaster) -> bool:
+    """Whether the forecaster reads prices when given them: an opening-odds model, or
+    stacks on the market (the priced path's two generations of forecasters)."""
+    return getattr(forecaster, "odds", None) is not None or bool(
+        getattr(forecaster, "stacks", None)
+    )
 
 
 def data_version(conn: psycopg.Connection) -> str:
@@ -381,6 +389,8 @@ class Predictor:
         before kickoff, else None) and ``hash`` the digest of features and odds that keys
         the forecast. One store round trip per step for the whole list.
         """
+        if not fixtures:
+            return []
         snapshot = snapshot or self.snapshot
         found: list[tuple[dict[str, Any], dt.datetime | None] | MlError | EtlError] = []
         with self.connection() as conn:
@@ -442,8 +452,8 @@ class Predictor:
         if swapped.
 
         Checks are rate-limited; a thread that finds another one checking does not wait.
-        ``force`` checks the champion (and, with ``data``, the data: a ``data_changed``
-        event) now and waits for a check in progress. New data means
+        ``force`` checks the champion (and, with ``data``, the store) now and waits for a
+        check in progress. New data means
         folding the whole store again (seconds), so threads answering requests pass
         ``data=False`` and leave that to a background one.
         """
@@ -468,22 +478,21 @@ class Predictor:
             self._model_checked = self._clock()
             version = self._champion(self.settings)
             model_changed = version is not None and version != snapshot.model_version
-        version = snapshot.data_version
+        data = snapshot.data_version
         if check_data:
             self._data_checked = self._clock()
             with self.connection() as conn:
-                version = data_version(conn)
-            data_changed = version != snapshot.data_version
+                data = data_version(conn)
+            data_changed = data != snapshot.data_version
         if not (model_changed or data_changed):
             return False
         model = _load_model(self.settings)
-        if _results_version(version) != _results_version(snapshot.data_version) or _feature_config(
-            model.forecaster
-        ) != _feature_config(snapshot.forecaster):
+        new_results = _results_version(data) != _results_version(snapshot.data_version)
+        if new_results or _feature_config(model.forecaster) != _feature_config(snapshot.forecaster):
             self.snapshot = _snapshot(self.settings, model, snapshot)
         else:  # new prices or fixtures only: the state stays, the keys move
             self.snapshot = dataclasses.replace(
-                snapshot, model=model, data_version=version, loaded_at=time.time()
+                snapshot, model=model, data_version=data, loaded_at=time.time()
             )
         log.info(
             "predictor reloaded",

@@ -63,6 +63,29 @@ def test_a_match_id_is_looked_up_in_the_store(predictor):
     assert resolved["match_id"] == 1 and resolved["competition"] == "E0"
 
 
+def test_new_prices_move_the_data_version_at_once_without_folding_the_results_again(
+    predictor, serving_world
+):
+    before = predictor.snapshot
+    with connect(serving_world) as conn:
+        conn.execute(
+            "INSERT INTO price_snapshots (match_id, seen_at, bookmaker, market, home, draw, away)"
+            " VALUES (1, '2030-01-01', 'B365', '1x2', 2.0, 3.5, 4.0)"
+        )
+        conn.commit()
+    try:
+        assert predictor.reload_if_changed(force=True, data=True) is True
+        after = predictor.snapshot
+        results, _, prices = after.data_version.partition(".")
+        assert results == before.data_version.partition(".")[0]
+        assert prices != before.data_version.partition(".")[2]
+        assert after.state is before.state and after.model_version == before.model_version
+    finally:
+        with connect(serving_world) as conn:
+            conn.execute("DELETE FROM price_snapshots WHERE seen_at = '2030-01-01'")
+            conn.commit()
+
+
 def test_reload_picks_up_a_new_champion_only_after_the_check_interval(serving_world):
     clock = [0.0]
     loaded = Predictor.load(serving_world)
