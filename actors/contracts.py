@@ -6,7 +6,7 @@ never pay for pandas or the models, and a worker can refuse a payload it does no
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dramatiq import Message
@@ -115,7 +115,8 @@ def invalidate_cache(keep_version: str) -> Message[Any]:
 
 def run_pipeline(reason: str) -> Message[Any]:
     """Run the DVC pipeline (``dvc repro``) once; ``reason`` is kept with the run's record."""
-    return message("pipeline", "run_pipeline", payload(reason=str(reason)))
+    fields = payload(reason=str(reason), requested_at=datetime.now(UTC).isoformat())
+    return message("pipeline", "run_pipeline", fields)
 
 
 def pipeline_event(event: str, fields: dict[str, Any]) -> Message[Any]:
@@ -123,3 +124,16 @@ def pipeline_event(event: str, fields: dict[str, Any]) -> Message[Any]:
     if event not in PIPELINE_EVENTS:
         raise ContractError(f"unknown pipeline event {event!r}; one of {sorted(PIPELINE_EVENTS)}")
     return message("ops", event, check_payload(payload(**fields), PIPELINE_EVENTS[event]))
+
+
+def daily_ingest(leagues: list[str], season: str) -> list[Message[Any]]:
+    """What the daily schedule asks for: each league's results file of the current season.
+
+    The upcoming fixtures with their prices join when ``import_fixtures`` exists.
+    """
+    return [import_history(league, season) for league in leagues]
+
+
+def weekly_retrain(reason: str) -> list[Message[Any]]:
+    """What the weekly schedule asks for: one pipeline run."""
+    return [run_pipeline(reason)]

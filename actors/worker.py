@@ -22,6 +22,7 @@ ACTOR_MODULES = (
     "actors.predict",
     "actors.model_events",
     "actors.pipeline_events",
+    "actors.pipeline",
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli.backup import backup
 from cli.batches import batches
 from cli.context import pass_settings
 from cli.db import db
@@ -16,6 +17,7 @@ from cli.model import model
 from cli.ping import ping
 from cli.pipeline import pipeline
 from cli.predict import predict
+from cli.schedule import schedule
 from cli.scrape import scrape
 from cli.store import store
 from cli.teams import teams
@@ -48,3 +50,5 @@ main.add_command(store)
 main.add_command(batches)
 main.add_command(model)
 main.add_command(pipeline)
+main.add_command(backup)
+main.add_command(schedule)

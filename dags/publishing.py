@@ -7,17 +7,11 @@ imported only when a task runs, and nothing here touches pandas, the models or `
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
-#: The month a football season starts in (July: pre-season friendlies belong to it).
-SEASON_START_MONTH = 7
+from core.seasons import season_code
 
-
-def season_code(day: date) -> str:
-    """football-data's code of the season ``day`` falls in: 2021-01-12 → ``2021``."""
-    start = day.year if day.month >= SEASON_START_MONTH else day.year - 1
-    return f"{start % 100:02d}{(start + 1) % 100:02d}"
+__all__ = ["competitions", "publish", "season_code", "season_codes", "split_list"]
 
 
 def season_codes(first: str, last: str) -> list[str]:
