@@ -86,6 +86,18 @@ def import_history(league: str, season: str) -> Message[Any]:
     return message("etl", "import_history", payload(league=league, season=season))
 
 
+def import_fixtures(path: str | None = None, as_of: str | None = None) -> Message[Any]:
+    """Import football-data.co.uk's ``fixtures.csv`` (or ``path`` below the base URL, e.g. a
+    mirror's ``fixtures/fixtures_2024-05-16.csv``); ``as_of`` (ISO time) dates its prices."""
+    fields = {k: v for k, v in (("path", path), ("as_of", as_of)) if v is not None}
+    return message("etl", "import_fixtures", payload(**fields))
+
+
+def data_changed(batch_ids: list[int]) -> Message[Any]:
+    """Validated batches changed results or fixtures: serving folds the store in now."""
+    return message("ops", "data_changed", payload(batch_ids=[int(b) for b in batch_ids]))
+
+
 def validate_batch(batch_id: int) -> Message[Any]:
     """Run the validation gate on one stored ingest batch."""
     return message("validate", "validate_batch", payload(batch_id=int(batch_id)))
@@ -126,12 +138,15 @@ def pipeline_event(event: str, fields: dict[str, Any]) -> Message[Any]:
     return message("ops", event, check_payload(payload(**fields), PIPELINE_EVENTS[event]))
 
 
-def daily_ingest(leagues: list[str], season: str) -> list[Message[Any]]:
-    """What the daily schedule asks for: each league's results file of the current season.
-
-    The upcoming fixtures with their prices join when ``import_fixtures`` exists.
-    """
+def season_results(leagues: list[str], season: str) -> list[Message[Any]]:
+    """Each league's results file of one season (the daily DAG's part besides WhoScored's)."""
     return [import_history(league, season) for league in leagues]
+
+
+def daily_ingest(leagues: list[str], season: str) -> list[Message[Any]]:
+    """What the daily calendar asks for without Airflow: fixtures.csv with its prices, then
+    each league's results file of the current season."""
+    return [import_fixtures(), *season_results(leagues, season)]
 
 
 def weekly_retrain(reason: str) -> list[Message[Any]]:

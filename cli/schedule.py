@@ -14,7 +14,7 @@ import click
 from actors import contracts
 from cli.context import pass_settings
 from cli.pipeline import send
-from core.seasons import season_code
+from core.seasons import season_of_day
 from core.settings import Settings
 
 
@@ -30,11 +30,12 @@ def _split(value: str) -> list[str]:
 @schedule.command("daily-ingest")
 @pass_settings
 def daily_ingest(settings: Settings) -> None:
-    """Publish the current season's results import for each league."""
-    season = season_code(datetime.now(UTC).date())
+    """Publish fixtures.csv's import and the current season's results import per league."""
+    season = season_of_day(datetime.now(UTC).date())
     messages = contracts.daily_ingest(_split(settings.whoscored_competitions), season)
     ids = [send(settings, message) for message in messages]
-    click.echo(json.dumps({"published": "import_history", "season": season, "messages": ids}))
+    published = [m.actor_name for m in messages]
+    click.echo(json.dumps({"published": published, "season": season, "messages": ids}))
 
 
 @schedule.command("weekly-retrain")

@@ -25,40 +25,56 @@ def _default_source(subdir: str, live_url: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a footcast process may be configured with; immutable once built."""
+    """Everything a footcast process may be configured with; immutable once built.
 
+    Every field carries a ``#:`` comment: it is the meaning column of the generated
+    configuration reference (``docs/configuration.md``, ``scripts/settings_reference.py``).
+    """
+
+    #: ``development``, ``test`` or ``production``
     env: str = "development"
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/footcast"
-    broker_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
-    results_url: str = "redis://127.0.0.1:6379/0"
-    cache_url: str = "redis://127.0.0.1:6379/1"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/footcast"  #: the store (PostgreSQL)
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"  #: RabbitMQ
+    results_url: str = "redis://127.0.0.1:6379/0"  #: Dramatiq results backend (Redis)
+    cache_url: str = "redis://127.0.0.1:6379/1"  #: feature and prediction cache (Redis)
+    #: MLflow tracking and registry
     mlflow_tracking_uri: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'mlflow.db'}"
-    mlflow_artifact_root: str = str(PROJECT_ROOT / "var" / "mlartifacts")
+    mlflow_artifact_root: str = str(PROJECT_ROOT / "var" / "mlartifacts")  #: MLflow artifacts
+    #: football-data.co.uk base URL; by default ``file://<repo>/../shared/data/football-data``
+    #: when that mirror exists, else ``https://www.football-data.co.uk``
     football_data_url: str = field(
         default_factory=lambda: _default_source("football-data", "https://www.football-data.co.uk")
     )
-    whoscored_url: str = "https://www.whoscored.com"
+    whoscored_url: str = "https://www.whoscored.com"  #: WhoScored base URL
     whoscored_min_interval_s: float = 3.0  #: seconds between two requests to one host
     whoscored_concurrency: int = 2  #: requests in flight at once, all hosts together
     whoscored_timeout_s: float = 30.0  #: one request, connect to last byte
     whoscored_max_retries: int = 4  #: retries of a timeout, 429 or 5xx before giving up
-    whoscored_backoff_s: float = 2.0  #: first retry delay; doubles each retry, with jitter
+    #: first retry delay; doubles each retry, with jitter (``Retry-After`` wins when longer)
+    whoscored_backoff_s: float = 2.0
     whoscored_block_cooldown_s: float = 1800.0  #: no requests for this long after a block
     scraper_contact: str = ""  #: e-mail or URL put in the scraper's User-Agent
-    whoscored_competitions: str = "E0,SP1,D1,I1,F1"  #: what the daily ingest DAG scrapes
+    #: competitions (codes or names) the daily ingest DAG scrapes
+    whoscored_competitions: str = "E0,SP1,D1,I1,F1"
     log_format: str = "auto"  #: json | console | auto (console on a terminal, else json)
-    log_level: str = "INFO"
-    health_timeout_ms: int = 500
-    predict_timeout_ms: int = 30_000
-    feature_cache_ttl_s: int = 6 * 3600
-    prediction_cache_ttl_s: int = 24 * 3600
-    model_check_interval_s: float = 2.0  #: how often a worker asks which model is champion
-    data_check_interval_s: float = 60.0  #: how often a worker checks the store for new matches
-    result_ttl_ms: int = 10 * 60 * 1000
+    log_level: str = "INFO"  #: the lowest level logged
+    health_timeout_ms: int = 500  #: deadline of the readiness probes
+    predict_timeout_ms: int = 30_000  #: how long the sync path blocks on a result
+    feature_cache_ttl_s: int = 6 * 3600  #: feature cache TTL
+    prediction_cache_ttl_s: int = 24 * 3600  #: prediction cache TTL
+    #: how often each worker process asks the registry which version is champion
+    model_check_interval_s: float = 2.0
+    #: how often each worker process checks the store for new or changed matches
+    data_check_interval_s: float = 60.0
+    result_ttl_ms: int = 10 * 60 * 1000  #: how long results stay in the results backend
     max_deliveries: int = 3  #: starts of one message whose worker died, before dead-lettering
-    db_pool_max: int = 8
-    api_port: int = 8000
+    db_pool_max: int = 8  #: PostgreSQL pool size per process
+    api_port: int = 8000  #: port of the API started by ``make run`` and ``make demo``
+    worker_queues: str = ""  #: queues a worker process serves (comma-separated; empty: all)
+    worker_state_dir: str = ""  #: where worker processes mark themselves ready (empty: nowhere)
+    worker_metrics_port: int = 9191  #: a worker group's Prometheus port (0: any free port)
     pipeline_time_limit_s: float = 3 * 3600.0  #: one ``dvc repro``; at most 4 hours
+    #: where the pipeline worker copies the tree and keeps DVC's cache
     pipeline_workspace: str = str(PROJECT_ROOT / "var" / "pipeline-workspace")
     pipeline_source: str = str(PROJECT_ROOT)  #: the tree (dvc.yaml, params.yaml, code) it runs
     dvc_remote_url: str = str(PROJECT_ROOT / "var" / "dvc-remote")  #: directory or s3://bucket

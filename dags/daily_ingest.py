@@ -2,9 +2,10 @@
 
 One ``import_history`` message per league (``FOOTCAST_WHOSCORED_COMPETITIONS``, the same
 five) for the season the run's logical date falls in; the import is idempotent, so a file
-that did not change changes nothing, and a changed one is validated and stored. WhoScored
-has its own DAG (``footcast_whoscored_ingest``). The chart's ``daily-ingest`` CronJob
-publishes the same messages (``footcast schedule daily-ingest``) where Airflow is off.
+that did not change changes nothing, and a changed one is validated and stored. Fixtures
+and WhoScored come from ``footcast_whoscored_ingest``. Where Airflow is off, the chart's
+``daily-ingest`` CronJob publishes these and ``import_fixtures``
+(``footcast schedule daily-ingest``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
-from dags.publishing import competitions, publish, season_code
+from core.seasons import season_of_day
+from dags.publishing import competitions, publish
 
 
 @dag(
@@ -33,7 +35,8 @@ def footcast_daily_ingest() -> None:
         """One import_history per league for the run's season."""
         from actors import contracts
 
-        return publish(contracts.daily_ingest(competitions(), season_code(logical_date.date())))
+        season = season_of_day(logical_date.date())
+        return publish(contracts.season_results(competitions(), season))
 
     publish_daily_ingest()
 

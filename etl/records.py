@@ -18,14 +18,29 @@ STAT_FIELDS = (
 MATCH_STATUSES = ("scheduled", "finished", "postponed", "cancelled")
 
 
+#: Markets ``odds`` and ``price_snapshots`` hold: 1X2, over/under 2.5 goals, Asian handicap.
+MARKETS = ("1x2", "ou2.5", "ah")
+#: Price columns of ``odds`` and ``price_snapshots``, named as :class:`OddsQuote` fields.
+PRICE_FIELDS = ("home", "draw", "away", "over", "under", "line")
+
+
 @dataclass(frozen=True)
 class OddsQuote:
+    """One bookmaker's decimal prices of one market.
+
+    A 1X2 quote has home, draw and away; an over/under 2.5 quote over and under; an Asian
+    handicap quote the home side's ``line`` with the home and away prices.
+    """
+
     bookmaker: str  #: football-data's column prefix: B365, PS, Avg, Max, BbAv, ...
     kind: str  #: opening | closing
-    home: float
-    draw: float
-    away: float
-    market: str = "1x2"
+    home: float | None = None
+    draw: float | None = None
+    away: float | None = None
+    market: str = "1x2"  #: one of :data:`MARKETS`
+    over: float | None = None
+    under: float | None = None
+    line: float | None = None
 
 
 @dataclass(frozen=True)
@@ -47,3 +62,12 @@ class MatchRow:
     stats: tuple[int | None, ...] | None = None
     extra: dict[str, int] | None = None
     odds: tuple[OddsQuote, ...] = ()
+
+
+@dataclass(frozen=True)
+class FixtureRow:
+    """A match still to be played, as a fixtures list gives it, with the season it is in."""
+
+    league: str  #: competition code: E0, SP1, ...
+    season: str  #: season code the kick-off date falls in: 2324
+    match: MatchRow

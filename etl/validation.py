@@ -11,10 +11,14 @@ Three suites run on what a batch stored:
   five leagues) and even than shots. Shots ≥ shots on target is broken by a handful of
   recording errors in the real files (5 team-matches in 39,714 matches), so it must hold
   for 99 % of a batch's rows;
-* ``odds`` — prices above 1.0, and a 1X2 book's overround (the sum of the inverse prices)
-  between 0.95 and 1.35 for 99.5 % of the quotes. The market maxima (``Max``, ``BbMx``) are
-  exempt: the best price of each outcome comes from different bookmakers, so their
-  "overround" is often below 1 and is not a book's margin.
+* ``odds`` — 1X2 prices above 1.0, and a 1X2 book's overround (the sum of the inverse
+  prices) between 0.95 and 1.35 for 99.5 % of the quotes. The market maxima (``Max``,
+  ``BbMx``) are exempt: the best price of each outcome comes from different bookmakers, so
+  their "overround" is often below 1 and is not a book's margin. Over/under 2.5 and Asian
+  handicap quotes must have prices above 1.0 and a handicap line on the quarter-goal grid
+  within ±6 for 99.5 % of them: the real files carry a few recording errors there (a
+  handicap price of 0.9, a line of 9 or -1.2, an over price of 0) in seasons whose results
+  and 1X2 prices are sound, and a stray side-market quote must not hold back the season.
 
 Great Expectations takes seconds to import, so this module is only imported where a gate
 runs (``etl.history`` and the ``validate_batch`` actor import it lazily).
@@ -37,12 +41,14 @@ from great_expectations.data_context.types.base import (
 )
 
 from etl.errors import ValidationFailed
-from etl.records import MATCH_STATUSES, STAT_FIELDS
+from etl.records import MATCH_STATUSES, PRICE_FIELDS, STAT_FIELDS
 from etl.store.batches import get_batch, set_status
 
 MAX_GOALS = 15
 #: Kick-offs may fall from 1 July of the start year to 31 August of the next (days).
 SEASON_SPAN_DAYS = 427
+#: Largest Asian handicap line (goals) a real quote gives either side.
+MAX_LINE = 6.0
 MIN_OVERROUND = 0.95
 MAX_OVERROUND = 1.35
 #: Market maxima combine bookmakers, so they have no overround of their own.
@@ -144,6 +150,15 @@ def _suites() -> dict[str, list[Any]]:
         E.ExpectColumnValuesToBeBetween(column=name, min_value=1.0, strict_min=True)
         for name in ("home", "draw", "away")
     ]
+    odds += [
+        E.ExpectColumnValuesToBeBetween(
+            column="side_market_price", min_value=1.0, strict_min=True, mostly=0.995
+        ),
+        E.ExpectColumnValuesToBeBetween(
+            column="line", min_value=-MAX_LINE, max_value=MAX_LINE, mostly=0.995
+        ),
+        E.ExpectColumnValuesToBeInSet(column="line_in_quarters", value_set=[True], mostly=0.995),
+    ]
     odds.append(
         E.ExpectColumnValuesToBeBetween(
             column="book_overround",
@@ -187,7 +202,7 @@ def _validation_definitions() -> dict[str, Any]:
 def prepare_frames(
     matches: pd.DataFrame, stats: pd.DataFrame, odds: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
-    """Add the derived columns the suites check (same teams, season day, overround)."""
+    """Add the derived columns the suites check (same teams, season day, overround, lines)."""
     matches = matches.assign(
         same_teams=matches["home_team_id"] == matches["away_team_id"],
         finished_without_score=(matches["status"] == "finished")
@@ -197,11 +212,22 @@ def prepare_frames(
             - pd.to_datetime(matches["start_year"].astype(str) + "-07-01")
         ).dt.days,
     )
-    books = odds[~odds["bookmaker"].isin(MARKET_MAXIMA)]
+    # The training snapshot's odds are 1X2 only: no market, over/under or line columns.
+    missing = [name for name in ("market", "over", "under", "line") if name not in odds]
+    odds = odds.reindex(columns=[*odds.columns, *missing])
+    odds["market"] = odds["market"].fillna("1x2")
+    one_x_two = odds["market"] == "1x2"
+    books = odds[~odds["bookmaker"].isin(MARKET_MAXIMA) & one_x_two]
     odds = odds.assign(
+        # home/draw/away are checked as 1X2 prices; the handicap's share the side markets' check
+        side_market_price=odds[["home", "away", "over", "under"]].min(axis=1).where(~one_x_two),
+        home=odds["home"].where(one_x_two),
+        draw=odds["draw"].where(one_x_two),
+        away=odds["away"].where(one_x_two),
         book_overround=(1 / books["home"] + 1 / books["draw"] + 1 / books["away"]).reindex(
             odds.index
-        )
+        ),
+        line_in_quarters=((odds["line"] * 4).round() == odds["line"] * 4) | odds["line"].isna(),
     )
     return {"raw_matches": matches, "match_stats": stats, "odds": odds}
 
@@ -270,7 +296,7 @@ def batch_frames(
     conn: psycopg.Connection, batch_ids: list[int]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The rows some batches stored, each with its ``batch_id``: matches, their stats from
-    the batch's own source, their odds."""
+    the batch's own source, their odds and the price snapshots the batch added (fixtures)."""
     matches = pd.DataFrame(
         conn.execute(
             "SELECT m.batch_id, m.id, c.code, s.code, s.start_year, m.home_team_id,"
@@ -300,14 +326,17 @@ def batch_frames(
     stats[list(STAT_FIELDS)] = stats[list(STAT_FIELDS)].astype("Int64")
     odds = pd.DataFrame(
         conn.execute(
-            "SELECT m.batch_id, o.bookmaker, o.kind, o.home, o.draw, o.away FROM odds o"
-            " JOIN matches m ON m.id = o.match_id"
-            " WHERE m.batch_id = ANY(%s) AND o.market = '1x2'",
-            (batch_ids,),
+            "SELECT m.batch_id, o.bookmaker, o.market, o.kind, "
+            + ", ".join(f"o.{name}" for name in PRICE_FIELDS)
+            + " FROM odds o JOIN matches m ON m.id = o.match_id WHERE m.batch_id = ANY(%(ids)s)"
+            " UNION ALL SELECT p.batch_id, p.bookmaker, p.market, 'opening', "
+            + ", ".join(f"p.{name}" for name in PRICE_FIELDS)
+            + " FROM price_snapshots p WHERE p.batch_id = ANY(%(ids)s)",
+            {"ids": batch_ids},
         ).fetchall(),
-        columns=["batch_id", "bookmaker", "kind", "home", "draw", "away"],
+        columns=["batch_id", "bookmaker", "market", "kind", *PRICE_FIELDS],
     )
-    for name in ("home", "draw", "away"):
+    for name in PRICE_FIELDS:
         odds[name] = odds[name].astype("float64")
     return matches, stats, odds
 

@@ -332,13 +332,6 @@ def load_model(settings: Settings, alias_or_version: str = CHAMPION) -> tuple[st
     return version, wrapper.forecaster
 
 
-def set_alias(settings: Settings, alias: str, version: str) -> None:
-    """Point ``alias`` at ``version`` (which must exist)."""
-    mlflow_client = client(settings)
-    _version(mlflow_client, version)
-    mlflow_client.set_registered_model_alias(MODEL_NAME, alias, version)
-
-
 def set_tags(settings: Settings, version: str, tags: Mapping[str, str]) -> None:
     mlflow_client = client(settings)
     for key, value in tags.items():

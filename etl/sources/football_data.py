@@ -1,7 +1,9 @@
-"""football-data.co.uk: season CSV files of results, match stats and bookmaker odds.
+"""football-data.co.uk: season CSV files of results, match stats and bookmaker odds, and
+``fixtures.csv``, the coming days' matches with their pre-match prices.
 
-``fetch_season`` only fetches (``file://`` mirror or the live site) and archives the raw
-bytes; ``parse_csv`` is pure, from bytes to :class:`MatchRow` records, and survives the
+``fetch`` only fetches (``file://`` mirror or the live site) and archives the raw bytes;
+``parse_csv`` and ``parse_fixtures`` are pure, from bytes to :class:`MatchRow` records,
+sharing the row and price parsing, and survive the
 files' real quirks: ``dd/mm/yy`` and ``dd/mm/yyyy`` dates, ``Time`` only from 2019-20,
 columns that change every season, trailing rows of bare commas, a UTF-8 byte-order mark or
 latin-1 bytes, numbers written ``8`` or ``8.0``, and missing odds as empty cells.
@@ -14,6 +16,8 @@ import csv
 import io
 import math
 import re
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,9 +26,10 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from core.seasons import season_of_day
 from etl.errors import MissingSource, ParseError, SourceUnavailable
 from etl.raw import archive_raw
-from etl.records import MatchRow, OddsQuote
+from etl.records import FixtureRow, MatchRow, OddsQuote
 
 SOURCE = "football-data"
 #: Kick-off times in the files are UK local time.
@@ -46,12 +51,24 @@ EXTRA_COLUMNS = ("HHW", "AHW", "HO", "AO", "HBP", "ABP", "HFKC", "AFKC")
 #: Alternative spellings some files use for the required columns.
 COLUMN_SYNONYMS = {"HomeTeam": ("HT",), "AwayTeam": ("AT",), "FTHG": ("HG",), "FTAG": ("AG",)}
 REQUIRED = ("Date", "HomeTeam", "AwayTeam", "FTHG", "FTAG")
-#: Prefixes whose ``<p>H``/``<p>D``/``<p>A`` triples are 1X2 prices; closing ones add ``C``.
+#: ``fixtures.csv`` has no result columns, and mixes divisions.
+FIXTURE_REQUIRED = ("Div", "Date", "HomeTeam", "AwayTeam")
+#: The live file's path below the base URL.
+FIXTURES_PATH = "fixtures.csv"
+#: Column prefixes naming a bookmaker (or the market's average and maximum); closing
+#: prices add ``C`` to the prefix.
 KNOWN_BOOKMAKERS = frozenset(
     ("B365", "BW", "IW", "LB", "PS", "P", "WH", "SJ", "VC", "GB", "BS", "SB", "SO", "SY",
      "Avg", "Max", "BbAv", "BbMx")
 )  # fmt: skip
-_PRICE_COLUMN = re.compile(r"^([A-Za-z0-9]+)([HDA])$")
+#: Football-data's prefixes that differ between markets for one bookmaker: the code stored.
+BOOKMAKER_CODES = {"P": "PS"}
+#: Per market: the column pattern giving the prefix, and each (suffix, ``OddsQuote`` field).
+_MARKET_COLUMNS = (
+    ("1x2", re.compile(r"^([A-Za-z0-9]+)[HDA]$"), (("H", "home"), ("D", "draw"), ("A", "away"))),
+    ("ou2.5", re.compile(r"^([A-Za-z0-9]+)[<>]2\.5$"), ((">2.5", "over"), ("<2.5", "under"))),
+    ("ah", re.compile(r"^([A-Za-z0-9]+?)AH[HA]$"), (("AHH", "home"), ("AHA", "away"))),
+)
 #: Largest count the store holds: goals and stats are ``smallint``, attendance ``int``.
 MAX_COUNT = 32_767
 MAX_ATTENDANCE = 2**31 - 1
@@ -68,6 +85,14 @@ class ParsedFile:
 
 
 @dataclass(frozen=True)
+class ParsedFixtures:
+    rows: list[FixtureRow]
+    skipped: dict[str, int]  #: rows of divisions not imported, per division
+    columns: tuple[str, ...]
+    bookmakers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FetchedFile:
     url: str
     body: bytes
@@ -79,22 +104,23 @@ def season_path(league: str, season: str) -> str:
     return f"mmz4281/{season}/{league}.csv"
 
 
-def season_url(base_url: str, league: str, season: str) -> str:
-    return f"{base_url.rstrip('/')}/{season_path(league, season)}"
-
-
 async def fetch_season(base_url: str, league: str, season: str) -> FetchedFile:
     """The raw bytes of one season file; ``file://`` reads the mirror, http(s) the site."""
-    url = season_url(base_url, league, season)
+    return await fetch(base_url, season_path(league, season))
+
+
+async def fetch(base_url: str, path: str) -> FetchedFile:
+    """The raw bytes of a file below the base URL (a ``file://`` mirror or the site)."""
+    url = f"{base_url.rstrip('/')}/{path.lstrip('/')}"
     scheme = urlsplit(url).scheme
     if scheme == "file":
-        path = Path(unquote(urlsplit(url).path))
+        local = Path(unquote(urlsplit(url).path))
         try:
-            body = await asyncio.to_thread(path.read_bytes)
+            body = await asyncio.to_thread(local.read_bytes)
         except FileNotFoundError as exc:
-            raise MissingSource(f"no file {path}") from exc
+            raise MissingSource(f"no file {local}") from exc
         except OSError as exc:
-            raise SourceUnavailable(f"cannot read {path}: {exc}") from exc
+            raise SourceUnavailable(f"cannot read {local}: {exc}") from exc
         return FetchedFile(url, body, None)
     if scheme in ("http", "https"):
         return await _fetch_http(url)
@@ -145,35 +171,76 @@ def decode(raw: bytes) -> str:
 def parse_csv(raw: bytes, league: str, season: str) -> ParsedFile:
     """Every match of one season file; ``ParseError`` names the file, row and column at fault."""
     where = season_path(league, season)
+    table = _read_table(raw, where, REQUIRED)
+    rows = [
+        _parse_row(cells, table.index, table.quotes, league, f"{where} line {line_no}")
+        for line_no, cells in table.lines
+    ]
+    return ParsedFile(league, season, rows, table.header, table.blank, table.bookmakers)
+
+
+def parse_fixtures(raw: bytes, where: str, divisions: Collection[str]) -> ParsedFixtures:
+    """The upcoming matches of a ``fixtures.csv`` in ``divisions``, each with its season.
+
+    The file mixes divisions; rows of the others are counted, not parsed. A fixture's
+    season follows from its date (a season starts on 1 July). ``where`` names the file in
+    errors. ``ParseError`` names the row and column at fault, as for season files.
+    """
+    table = _read_table(raw, where, FIXTURE_REQUIRED)
+    rows: list[FixtureRow] = []
+    skipped: Counter[str] = Counter()
+    for line_no, cells in table.lines:
+        at = f"{where} line {line_no}"
+        division = _cell(cells, table.index, "Div")
+        if not division:
+            raise ParseError(f"{at}: Div is empty")
+        if division not in divisions:
+            skipped[division] += 1
+            continue
+        match = _parse_row(cells, table.index, table.quotes, division, at)
+        if match.status != "scheduled":
+            raise ParseError(f"{at}: {match.home} v {match.away} has a result, not a fixture")
+        rows.append(FixtureRow(division, season_of_day(match.kickoff_date), match))
+    return ParsedFixtures(rows, dict(sorted(skipped.items())), table.header, table.bookmakers)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A football-data CSV split into its header and its non-blank lines."""
+
+    header: tuple[str, ...]
+    index: dict[str, int]
+    quotes: list[QuoteColumns]
+    lines: list[tuple[int, list[str]]]
+    blank: int
+
+    @property
+    def bookmakers(self) -> tuple[str, ...]:
+        return tuple(sorted({spec.bookmaker for spec in self.quotes}))
+
+
+def _read_table(raw: bytes, where: str, required: tuple[str, ...]) -> _Table:
     if not raw.strip():
         raise ParseError(f"{where}: the file is empty")
     reader = csv.reader(io.StringIO(decode(raw), newline=""))
     try:
         header = [h.strip() for h in next(reader, [])]
-        index = _column_index(header, where)
-        odds_columns = price_columns(header)
+        index = _column_index(header, where, required)
         blank = 0
-        rows: list[MatchRow] = []
+        lines: list[tuple[int, list[str]]] = []
         for line_no, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 blank += 1
                 continue
-            rows.append(_parse_row(cells, index, odds_columns, league, f"{where} line {line_no}"))
+            lines.append((line_no, cells))
     except csv.Error as exc:
         raise ParseError(f"{where} line {reader.line_num}: not CSV ({exc})") from exc
-    if not rows:
+    if not lines:
         raise ParseError(f"{where}: no match rows")
-    return ParsedFile(
-        league,
-        season,
-        rows,
-        tuple(header),
-        blank,
-        tuple(sorted({bk for bk, _, _ in odds_columns})),
-    )
+    return _Table(tuple(header), index, quote_columns(header), lines, blank)
 
 
-def _column_index(header: list[str], where: str) -> dict[str, int]:
+def _column_index(header: list[str], where: str, required: tuple[str, ...]) -> dict[str, int]:
     index: dict[str, int] = {}
     for position, name in enumerate(header):
         index.setdefault(name, position)
@@ -181,35 +248,66 @@ def _column_index(header: list[str], where: str) -> dict[str, int]:
         for synonym in synonyms:
             if name not in index and synonym in index:
                 index[name] = index[synonym]
-    missing = [name for name in REQUIRED if name not in index]
+    missing = [name for name in required if name not in index]
     if missing:
         raise ParseError(f"{where}: missing column(s) {', '.join(missing)}")
     return index
 
 
-def price_columns(header: list[str]) -> list[tuple[str, str, tuple[int, int, int]]]:
-    """(bookmaker, kind, positions of H, D, A) for every complete 1X2 price triple.
+@dataclass(frozen=True)
+class QuoteColumns:
+    """Where one bookmaker's prices of one market and kind sit in a file's rows."""
 
-    ``PSCH`` is Pinnacle's closing home price, but ``VCH`` is VC Bet's opening one: a
-    trailing ``C`` means closing only when the prefix without it is a bookmaker too.
+    bookmaker: str
+    kind: str  #: opening | closing
+    market: str  #: 1x2 | ou2.5 | ah
+    #: (``OddsQuote`` field, column position) of each price.
+    prices: tuple[tuple[str, int], ...]
+    line: int | None = None  #: position of the handicap line (Asian handicap only)
+
+
+def quote_columns(header: list[str]) -> list[QuoteColumns]:
+    """Every complete set of price columns a header holds, for the three markets.
+
+    1X2 is ``<p>H``/``<p>D``/``<p>A``, over/under 2.5 ``<p>>2.5``/``<p><2.5`` and the Asian
+    handicap ``<p>AHH``/``<p>AHA``. ``PSCH`` is Pinnacle's closing home price, but ``VCH``
+    is VC Bet's opening one: a trailing ``C`` means closing only when the prefix without it
+    is a bookmaker too. Pinnacle's over/under and handicap prefix ``P`` is stored as ``PS``,
+    its 1X2 prefix, so one code names one bookmaker in every market. A handicap's line is
+    the bookmaker's own ``<p>AH`` column (older files) or the file's shared one: ``AHh``
+    (``BbAHh`` before 2019) for opening prices, ``AHCh`` for closing ones.
     """
-    positions = {name: i for i, name in enumerate(header)}
-    prefixes = {m.group(1) for name in header if (m := _PRICE_COLUMN.match(name))}
-    triples = {p for p in prefixes if all(f"{p}{o}" in positions for o in "HDA")}
-    found = []
-    for prefix in sorted(triples):
-        base = prefix[:-1]
-        closing = prefix.endswith("C") and (base in triples or base in KNOWN_BOOKMAKERS)
-        bookmaker = base if closing else prefix
-        if bookmaker not in KNOWN_BOOKMAKERS and not closing:
-            continue
-        found.append(
-            (
-                bookmaker,
-                "closing" if closing else "opening",
-                (positions[f"{prefix}H"], positions[f"{prefix}D"], positions[f"{prefix}A"]),
+    positions: dict[str, int] = {}
+    for i, name in enumerate(header):
+        positions.setdefault(name, i)
+    found: list[QuoteColumns] = []
+    for market, pattern, suffixes in _MARKET_COLUMNS:
+        prefixes = {m.group(1) for name in header if (m := pattern.match(name))}
+        complete = {p for p in prefixes if all(f"{p}{s}" in positions for s, _ in suffixes)}
+        for prefix in sorted(complete):
+            base = prefix[:-1]
+            closing = prefix.endswith("C") and (base in complete or base in KNOWN_BOOKMAKERS)
+            bookmaker = base if closing else prefix
+            if bookmaker not in KNOWN_BOOKMAKERS and not closing:
+                continue
+            kind = "closing" if closing else "opening"
+            line = None
+            if market == "ah":
+                shared = ("AHCh",) if closing else ("AHh", "BbAHh")
+                line = next(
+                    (positions[n] for n in (f"{prefix}AH", *shared) if n in positions), None
+                )
+                if line is None:
+                    continue
+            found.append(
+                QuoteColumns(
+                    BOOKMAKER_CODES.get(bookmaker, bookmaker),
+                    kind,
+                    market,
+                    tuple((field, positions[f"{prefix}{s}"]) for s, field in suffixes),
+                    line,
+                )
             )
-        )
     return found
 
 
@@ -268,7 +366,7 @@ def _kickoff_at(day: date, text: str, what: str) -> datetime | None:
 def _parse_row(
     cells: list[str],
     index: dict[str, int],
-    odds_columns: list[tuple[str, str, tuple[int, int, int]]],
+    odds_columns: list[QuoteColumns],
     league: str,
     where: str,
 ) -> MatchRow:
@@ -315,15 +413,17 @@ def _parse_row(
     )
 
 
-def _odds(
-    cells: list[str], odds_columns: list[tuple[str, str, tuple[int, int, int]]], where: str
-) -> tuple[OddsQuote, ...]:
-    """The row's complete price triples; a triple with an empty cell is not a quote."""
+def _odds(cells: list[str], columns: list[QuoteColumns], where: str) -> tuple[OddsQuote, ...]:
+    """The row's complete quotes; a quote with an empty cell (a price or its line) is none."""
     quotes = []
-    for bookmaker, kind, positions in odds_columns:
-        texts = [cells[p].strip() if p < len(cells) else "" for p in positions]
-        if not all(texts):
+    for spec in columns:
+        cell_of = list(spec.prices)
+        if spec.line is not None:
+            cell_of.append(("line", spec.line))
+        texts = {field: cells[p].strip() if p < len(cells) else "" for field, p in cell_of}
+        if not all(texts.values()):
             continue
-        h, d, a = (_price(t, f"{where} {bookmaker} {kind}") for t in texts)
-        quotes.append(OddsQuote(bookmaker, kind, h, d, a))  # type: ignore[arg-type]
+        what = f"{where} {spec.bookmaker} {spec.market} {spec.kind}"
+        values = {field: _price(text, what) for field, text in texts.items()}
+        quotes.append(OddsQuote(spec.bookmaker, spec.kind, market=spec.market, **values))
     return tuple(quotes)

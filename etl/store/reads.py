@@ -19,7 +19,12 @@ MATCH_COLUMNS = (
     "home_team_id", "away_team_id", "home_goals", "away_goals", "ht_home_goals",
     "ht_away_goals", *STAT_FIELDS,
 )  # fmt: skip
-ODDS_COLUMNS = ("match_id", "bookmaker", "kind", "home", "draw", "away")
+#: The price columns of each market, as ``load_market_odds`` returns them.
+MARKET_PRICES = {
+    "1x2": ("home", "draw", "away"),
+    "ou2.5": ("over", "under"),
+    "ah": ("line", "home", "away"),
+}
 #: Which source's stats ``load_matches`` reports when several sources gave them.
 STATS_SOURCE_ORDER = ("football-data", "whoscored")
 
@@ -79,15 +84,35 @@ def load_matches(
 
 def load_odds(conn: psycopg.Connection, match_ids: Iterable[int] | None = None) -> pd.DataFrame:
     """1X2 prices: one row per match, bookmaker and kind (``opening`` or ``closing``)."""
+    return load_market_odds(conn, match_ids, "1x2")
+
+
+def load_market_odds(
+    conn: psycopg.Connection, match_ids: Iterable[int] | None, market: str
+) -> pd.DataFrame:
+    """One market's prices: one row per match, bookmaker and kind (opening or closing).
+
+    Columns: ``match_id``, ``bookmaker``, ``kind`` and the market's prices (see
+    :data:`MARKET_PRICES`): ``over``/``under`` for over/under 2.5 goals, the home side's
+    ``line`` with the ``home``/``away`` prices for the Asian handicap. Closing prices are
+    known only after kickoff: a model's inputs are the opening ones. A quote with a price
+    of 1.0 or less (a recording error the gate lets through in side markets) is left out.
+    """
+    if market not in MARKET_PRICES:
+        raise ValueError(f"unknown market {market!r}: one of {', '.join(MARKET_PRICES)}")
+    prices = MARKET_PRICES[market]
     ids = None if match_ids is None else [int(i) for i in match_ids]
     rows = conn.execute(
-        "SELECT match_id, bookmaker, kind, home, draw, away FROM odds"
-        " WHERE market = '1x2' AND (%(ids)s::bigint[] IS NULL OR match_id = ANY(%(ids)s))"
+        "SELECT match_id, bookmaker, kind, "
+        + ", ".join(prices)
+        + " FROM odds WHERE market = %(market)s AND "
+        + " AND ".join(f"{name} > 1" for name in prices if name != "line")
+        + " AND (%(ids)s::bigint[] IS NULL OR match_id = ANY(%(ids)s))"
         " ORDER BY match_id, bookmaker, kind",
-        {"ids": ids},
+        {"ids": ids, "market": market},
     ).fetchall()
-    frame = pd.DataFrame(rows, columns=list(ODDS_COLUMNS))
+    frame = pd.DataFrame(rows, columns=["match_id", "bookmaker", "kind", *prices])
     frame["match_id"] = frame["match_id"].astype("int64")
-    for name in ("home", "draw", "away"):
+    for name in prices:
         frame[name] = frame[name].astype("float64")
     return frame

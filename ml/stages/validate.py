@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from core.seasons import season_start_year
 from core.settings import Settings
-from etl.competitions import season_start_year
 from etl.records import STAT_FIELDS
 from etl.validation import GateReport, ephemeral_context, suite_report, validate_frames
 from ml.features import FEATURE_NAMES

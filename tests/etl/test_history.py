@@ -9,7 +9,7 @@ from etl.errors import ParseError, UnknownTeam
 from etl.history import import_file, import_history
 from etl.migrate import migrate
 from etl.store import get_batch
-from etl.store.reads import load_matches, load_odds
+from etl.store.reads import load_market_odds, load_matches, load_odds
 from etl.teams import seed_aliases
 
 pytestmark = pytest.mark.integration
@@ -64,6 +64,25 @@ def test_importing_a_season_stores_every_match_with_stats_and_odds_and_validates
     assert b365.loc["closing", ["home", "draw", "away"]].tolist() == [9.0, 5.25, 1.33]
     batch = get_batch(conn, result.batch_id)
     assert batch.raw_page_id is not None and batch.row_count == 380
+
+
+def test_over_under_and_handicap_prices_are_stored_beside_the_1x2_ones(conn, base):
+    import_file(conn, base, "E0", "2324")
+    matches = load_matches(conn, competitions=["E0"], seasons=["2324"])
+    match_id = int(
+        matches[(matches.home_team == "Burnley") & (matches.away_team == "Manchester City")]
+        .iloc[0]
+        .match_id
+    )
+    over_under = load_market_odds(conn, [match_id], "ou2.5").set_index(["bookmaker", "kind"])
+    assert over_under.loc[("B365", "opening"), ["over", "under"]].tolist() == [1.67, 2.2]
+    assert over_under.loc[("PS", "closing"), ["over", "under"]].tolist() == [1.65, 2.35]
+    handicap = load_market_odds(conn, [match_id], "ah").set_index(["bookmaker", "kind"])
+    assert handicap.loc[("Avg", "opening"), ["line", "home", "away"]].tolist() == [1.5, 1.85, 2.03]
+    assert list(handicap.columns) == ["match_id", "line", "home", "away"]
+    assert len(load_odds(conn, [match_id])) == 16, "the 1X2 prices are unchanged"
+    with pytest.raises(ValueError, match="unknown market"):
+        load_market_odds(conn, [match_id], "btts")
 
 
 def test_re_importing_the_same_files_changes_nothing(conn, base):

@@ -116,3 +116,23 @@ def test_prices_at_or_below_evens_and_absurd_books_fail_the_odds_suite():
     assert ("odds", "expect_column_values_to_be_between", "home") in failed
     assert ("odds", "expect_column_values_to_be_between", "book_overround") in failed
     assert not report.success and report.failures
+
+
+def _side_markets(rows):
+    columns = ["bookmaker", "market", "kind", "home", "draw", "away", "over", "under", "line"]
+    one_x_two = [("B365", "1x2", "opening", 8.0, 5.5, 1.33, None, None, None)]
+    return pd.DataFrame(one_x_two + rows, columns=columns)
+
+
+def test_a_stray_side_market_recording_error_passes_but_many_fail_the_odds_suite():
+    sound = [("B365", "ou2.5", "opening", None, None, None, 1.67, 2.2, None)] * 300
+    sound += [("Avg", "ah", "opening", 1.85, None, 2.03, None, None, 1.5)] * 300
+    stray = [("GB", "ah", "opening", 0.9, None, 2.2, None, None, 0.0),
+             ("LB", "ah", "opening", 1.3, None, 4.0, None, None, 9.0)]  # fmt: skip
+    report = validate_frames(_matches(), _stats(), _side_markets(sound + stray))
+    assert report.success, report.failures
+    broken = [("B365", "ou2.5", "opening", None, None, None, 0.0, 0.0, None),
+              ("Avg", "ah", "opening", 1.9, None, 1.9, None, None, -1.2)] * 20  # fmt: skip
+    failed = _failed(validate_frames(_matches(), _stats(), _side_markets(sound + broken)))
+    assert ("odds", "expect_column_values_to_be_between", "side_market_price") in failed
+    assert ("odds", "expect_column_values_to_be_in_set", "line_in_quarters") in failed

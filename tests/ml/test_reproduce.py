@@ -79,7 +79,10 @@ def test_a_registered_model_is_reproduced_from_the_remote_and_promoted_by_hand(
     assert tags["footcast.promotion.reasons"].endswith("manual mode: an operator promotes")
     shutil.rmtree(paths.root)  # only the remote and the registry remain
 
-    env = {k: v for k, v in settings.replace(dvc_remote_url="/nonexistent").as_env().items()}
+    env = {
+        **settings.replace(dvc_remote_url="/nonexistent").as_env(),
+        "FOOTCAST_LOG_LEVEL": "WARNING",
+    }
     runner = CliRunner()
     rebuilt = runner.invoke(footcast, ["model", "reproduce", "1", "--remote", str(remote)], env=env)
     assert rebuilt.exit_code == 0, rebuilt.output

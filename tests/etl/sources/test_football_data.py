@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from etl.errors import MissingSource, ParseError
-from etl.sources.football_data import fetch_season, parse_csv, price_columns
+from etl.sources.football_data import fetch_season, parse_csv, quote_columns
 
 
 def _raw(shared_data, season, league):
@@ -27,7 +27,9 @@ def test_a_recent_file_gives_results_stats_kickoff_time_and_every_1x2_price(shar
     )  # fmt: skip
     assert match.status == "finished" and match.referee == "C Pawson"
     assert match.stats[:4] == (6, 17, 1, 8)
-    quotes = {(q.bookmaker, q.kind): (q.home, q.draw, q.away) for q in match.odds}
+    quotes = {
+        (q.bookmaker, q.kind): (q.home, q.draw, q.away) for q in match.odds if q.market == "1x2"
+    }
     assert quotes["B365", "opening"] == (8.0, 5.5, 1.33)
     assert quotes["B365", "closing"] == (9.0, 5.25, 1.33)
     assert quotes["PS", "closing"][0] == 9.62
@@ -72,7 +74,7 @@ def test_a_byte_order_mark_and_latin_1_bytes_are_read(shared_data):
 def test_a_bookmaker_missing_for_one_match_gives_no_quote_for_it(shared_data):
     parsed = parse_csv(_raw(shared_data, "0001", "SP1"), "SP1", "0001")
     match = _find(parsed, "Osasuna", "Celta")
-    bookmakers = {q.bookmaker for q in match.odds}
+    bookmakers = {q.bookmaker for q in match.odds if q.market == "1x2"}
     assert "WH" not in bookmakers and "IW" in bookmakers
     assert parsed.rows[0].stats is None, "the 2000-01 La Liga file has no match stats"
 
@@ -80,8 +82,36 @@ def test_a_bookmaker_missing_for_one_match_gives_no_quote_for_it(shared_data):
 def test_price_columns_tell_closing_prices_from_bookmakers_ending_in_c():
     header = ["VCH", "VCD", "VCA", "VCCH", "VCCD", "VCCA", "B365AHH", "B365AHA", "AvgCH",
               "AvgCD", "AvgCA", "HTHG"]  # fmt: skip
-    found = {(bk, kind) for bk, kind, _ in price_columns(header)}
+    found = {(q.bookmaker, q.kind) for q in quote_columns(header) if q.market == "1x2"}
     assert found == {("VC", "opening"), ("VC", "closing"), ("Avg", "closing")}
+
+
+def test_handicap_prices_without_a_line_column_are_not_quotes():
+    header = ["B365AHH", "B365AHA", "PAHH", "PAHA", "PCAHH", "PCAHA", "AHCh"]
+    found = {(q.bookmaker, q.market, q.kind) for q in quote_columns(header)}
+    assert found == {("PS", "ah", "closing")}
+
+
+def test_a_recent_file_gives_over_under_and_handicap_prices_opening_and_closing(shared_data):
+    match = _find(parse_csv(_raw(shared_data, "2324", "E0"), "E0", "2324"), "Burnley", "Man City")
+    quotes = {(q.bookmaker, q.market, q.kind): q for q in match.odds}
+    over_under = quotes["B365", "ou2.5", "opening"]
+    assert (over_under.over, over_under.under, over_under.home) == (1.67, 2.2, None)
+    assert quotes["PS", "ou2.5", "closing"].under == 2.35, "Pinnacle's P> columns are PS"
+    handicap = quotes["Avg", "ah", "opening"]
+    assert (handicap.line, handicap.home, handicap.away, handicap.draw) == (1.5, 1.85, 2.03, None)
+    assert quotes["PS", "ah", "closing"].line == 1.5
+    assert ("Max", "ah", "closing") not in quotes, "an empty closing price is no quote"
+    assert {q.market for q in match.odds} == {"1x2", "ou2.5", "ah"}
+
+
+def test_old_files_give_betbrain_and_per_bookmaker_handicap_lines(shared_data):
+    old = _find(parse_csv(_raw(shared_data, "0304", "E0"), "E0", "0304"), "Birmingham", "Tottenham")
+    lines = {q.bookmaker: q.line for q in old.odds if q.market == "ah"}
+    assert lines == {"B365": -0.25, "GB": -0.25, "LB": 0.0}
+    betbrain = parse_csv(_raw(shared_data, "1819", "E0"), "E0", "1819").rows[0]
+    quotes = {(q.bookmaker, q.market): q for q in betbrain.odds}
+    assert quotes["BbAv", "ah"].line is not None and quotes["BbAv", "ou2.5"].over > 1
 
 
 @pytest.mark.parametrize(
