@@ -100,7 +100,6 @@ def test_the_dag_folder_loads_without_import_errors(airflow_home):
     assert loaded == {
         "errors": {},
         "dags": [
-            "footcast_daily_ingest",
             "footcast_history_backfill",
             "footcast_weekly_retrain",
             "footcast_whoscored_ingest",
@@ -111,7 +110,7 @@ def test_the_dag_folder_loads_without_import_errors(airflow_home):
 def test_dag_files_import_neither_pandas_nor_the_data_or_ml_code():
     script = (
         "import sys, runpy\n"
-        "for name in ('whoscored_ingest', 'history_backfill', 'daily_ingest', 'weekly_retrain'):\n"
+        "for name in ('whoscored_ingest', 'history_backfill', 'weekly_retrain'):\n"
         f"    runpy.run_path({str(DAGS)!r} + '/' + name + '.py')\n"
         "print(sorted(m for m in ('pandas', 'etl', 'ml', 'sklearn', 'mlflow') if m in sys.modules))"
     )
@@ -168,6 +167,7 @@ def test_a_dag_test_run_puts_its_messages_on_the_queue(airflow_home, broker_sett
     queued = [(b["actor_name"], b["args"][0]) for b in _queued(broker_settings.broker_url, "etl")]
     assert sorted(queued, key=lambda m: m[0]) == [
         ("import_fixtures", {"v": 1}),
+        ("import_history", {"v": 1, "league": "E0", "season": "2425"}),
         ("scrape_fixtures", {"v": 1, "competition": "E0", "season": "2425"}),
     ]
 
@@ -178,9 +178,10 @@ def test_the_daily_ingest_publishes_this_seasons_results_import_for_each_league(
 ):
     env = {**broker_settings.as_env(), "FOOTCAST_WHOSCORED_COMPETITIONS": "E0, D1"}
     called = _airflow(
-        airflow_home, CALL, "footcast_daily_ingest", "2024-09-02T05:00:00+00:00", "{}", env=env
-    )
-    assert called == {"task": "publish_daily_ingest", "sent": 2}
+        airflow_home, CALL, "footcast_whoscored_ingest", "2024-09-02T05:30:00+00:00", "{}",
+        "publish_import_history", env=env,
+    )  # fmt: skip
+    assert called == {"task": "publish_import_history", "sent": 2}
     assert [
         (b["actor_name"], b["args"][0]) for b in _queued(broker_settings.broker_url, "etl")
     ] == [
