@@ -58,6 +58,11 @@ def demo(settings: Settings, keep_running: bool | None) -> None:
     try:
         wait_http_ok(f"{api_url}/health/ready", 60, api)
         click.echo(f"API ready at {api_url} (logs in {LOG_DIR})")
+        click.echo(
+            "the worker runs under `footcast worker`, which restarts it (with back-off) if its"
+            " process dies; while no worker consumes a queue, requests that need it get"
+            " 503 no_worker at once"
+        )
 
         step("4. a ping on every queue, through the bus")
         bus = Bus.from_settings(settings)

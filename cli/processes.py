@@ -38,10 +38,10 @@ WORKER_QUEUES = tuple(q for q in QUEUES if q != "pipeline")
 def worker_command(
     queues: Sequence[str] = WORKER_QUEUES, *, processes: int = 1, threads: int = 8
 ) -> list[str]:
+    """``footcast worker``: dramatiq on ``queues`` under its supervisor."""
     return [
-        sys.executable, "-m", "dramatiq", "actors.worker:boot",
-        "--processes", str(processes), "--threads", str(threads),
-        "--queues", *queues,
+        sys.executable, "-m", "cli.entry", "worker",
+        "--processes", str(processes), "--threads", str(threads), *queues,
     ]  # fmt: skip
 
 

@@ -71,6 +71,9 @@ class Settings:
     #: origins whose pages may call the API from a browser (CORS), comma-separated
     #: (``https://x.example``), or ``*``; empty: none
     cors_origins: str = ""
+    worker_queues: str = ""  #: queues a worker process serves (comma-separated; empty: all)
+    worker_state_dir: str = ""  #: where worker processes mark themselves ready (empty: nowhere)
+    worker_metrics_port: int = 9191  #: a worker group's Prometheus port (0: any free port)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

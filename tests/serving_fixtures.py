@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from actors.queue_status import queue_status
 from cli.processes import api_command, free_port, spawn, stop, wait_http_ok, worker_command
 from core.db import connect
 from core.settings import Settings
@@ -41,13 +42,14 @@ FIXTURE = {"home_team": "Arsenal", "away_team": "Man United", "competition": "E0
 
 
 def train_and_register(settings: Settings, dc_weight: float, promote: bool = True) -> str:
-    """Fit a forecaster on the store's matches, register it, and make it champion."""
+    """Fit a forecaster on the store's matches (every season, so the priced path has enough
+    matches to be fitted too), register it, and make it champion."""
     with connect(settings) as conn:
         matches = load_matches(conn, ["E0"])
         odds = load_odds(conn, matches["match_id"])
     config = FeatureConfig()
     frame = prepare_frame(matches, odds, config)
-    forecaster = train_forecaster(frame, ModelSpecs(), config, dc_weight, burn_in_seasons=1)
+    forecaster = train_forecaster(frame, ModelSpecs(), config, dc_weight, burn_in_seasons=0)
     version = registry.register_model(
         settings, forecaster, {"rps": 0.2 - dc_weight / 100}, {"dc_weight": dc_weight}, {}
     )
@@ -141,6 +143,11 @@ def running_stack(
     )
     try:
         wait_http_ok(f"http://127.0.0.1:{port}/health/live", 30, api)
+        # the API answers 503 no_worker until the worker consumes its queues
+        deadline = time.monotonic() + 120
+        while not all(s.consumers for s in queue_status(settings, queues).values()):
+            assert worker.poll() is None and time.monotonic() < deadline, "worker not consuming"
+            time.sleep(0.2)
         yield Api(f"http://127.0.0.1:{port}")
     finally:
         stop(api)

@@ -21,8 +21,8 @@ def fixture_error(error: dict[str, Any]) -> ApiError:
     if code == "no_model":
         headers = {"Retry-After": str(RETRY_AFTER_S)}
         return ApiError(503, code, error.get("message", code), headers=headers)
-    status = 422 if code == "unknown_competition" else 404
-    extra = {"candidates": error["candidates"]} if "candidates" in error else None
+    status = 422 if code in ("unknown_competition", "competition_not_covered") else 404
+    extra: dict[str, Any] = {k: error[k] for k in ("candidates", "competitions") if k in error}
     return ApiError(status, code, error.get("message", code), field=error.get("field"), extra=extra)
 
 

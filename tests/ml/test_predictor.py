@@ -5,7 +5,7 @@ import pytest
 from etl.competitions import UnknownCompetition
 from etl.errors import UnknownTeam
 from ml import registry
-from ml.predictor import Predictor, UnknownMatch
+from ml.predictor import CompetitionNotCovered, Predictor, UnknownMatch
 from tests.serving_fixtures import FIXTURE, serving_world, train_and_register
 
 pytestmark = [pytest.mark.integration]
@@ -34,9 +34,16 @@ def test_an_unknown_team_names_the_closest_teams_of_its_competition(predictor):
 
 def test_an_unknown_competition_or_match_is_a_typed_error(predictor):
     with pytest.raises(UnknownCompetition):
-        predictor.resolve({**FIXTURE, "competition": "SP1", "kickoff": "2024-08-17"})
+        predictor.resolve({**FIXTURE, "competition": "XX9", "kickoff": "2024-08-17"})
     with pytest.raises(UnknownMatch):
         predictor.resolve({"match_id": 10**9})
+
+
+def test_a_competition_the_champion_was_not_trained_on_names_those_it_covers(predictor):
+    with pytest.raises(CompetitionNotCovered) as caught:
+        predictor.resolve({**FIXTURE, "competition": "SP1", "kickoff": "2024-08-17"})
+    assert caught.value.covered == ("E0",)
+    assert "covers E0" in str(caught.value)
 
 
 def test_a_match_id_is_looked_up_in_the_store(predictor):
