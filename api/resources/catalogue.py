@@ -16,7 +16,9 @@ from core.fixtures import today_utc
 DEFAULT_FIXTURES, MAX_FIXTURES = 50, 100
 #: Default span of ``/v1/fixtures`` from ``from`` when ``to`` is not given (days).
 DEFAULT_SPAN_DAYS = 14
-_CODE = re.compile(r"^[A-Za-z0-9 .\-]{1,40}$")
+#: What a competition query parameter may be (the document states the same pattern).
+COMPETITION_PATTERN = r"^[A-Za-z0-9 .\-]{1,40}$"
+_CODE = re.compile(COMPETITION_PATTERN)
 
 
 def _competition(req: falcon.Request, required: bool = False) -> str | None:
@@ -25,7 +27,7 @@ def _competition(req: falcon.Request, required: bool = False) -> str | None:
         if required:
             raise invalid_field("competition", "competition is required")
         return None
-    if not _CODE.match(value):
+    if not _CODE.fullmatch(value):
         raise invalid_field("competition", "competition must be a code such as E0")
     return value
 
