@@ -170,9 +170,7 @@ def test_the_daily_ingest_publishes_this_seasons_results_import_for_each_league(
         "publish_import_history", env=env,
     )  # fmt: skip
     assert called == {"task": "publish_import_history", "sent": 2}
-    assert [
-        (b["actor_name"], b["args"][0]) for b in _queued(broker_settings.broker_url, "etl")
-    ] == [
+    assert [(b["actor_name"], b["args"][0]) for b in drain(broker_settings.broker_url, "etl")] == [
         ("import_history", {"v": 1, "league": "E0", "season": "2425"}),
         ("import_history", {"v": 1, "league": "D1", "season": "2425"}),
     ]
@@ -187,6 +185,6 @@ def test_a_weekly_retrain_test_run_puts_run_pipeline_with_its_reason_on_the_pipe
         env=broker_settings.as_env(),
     )  # fmt: skip
     assert run == {"state": "success"}
-    [sent] = _queued(broker_settings.broker_url, "pipeline")
+    [sent] = drain(broker_settings.broker_url, "pipeline")
     assert sent["actor_name"] == "run_pipeline"
     assert sent["args"][0]["reason"] == "weekly retrain (2025-01-13)"
