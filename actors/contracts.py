@@ -86,6 +86,18 @@ def import_history(league: str, season: str) -> Message[Any]:
     return message("etl", "import_history", payload(league=league, season=season))
 
 
+def import_fixtures(path: str | None = None, as_of: str | None = None) -> Message[Any]:
+    """Import football-data.co.uk's ``fixtures.csv`` (or ``path`` below the base URL, e.g. a
+    mirror's ``fixtures/fixtures_2024-05-16.csv``); ``as_of`` (ISO time) dates its prices."""
+    fields = {k: v for k, v in (("path", path), ("as_of", as_of)) if v is not None}
+    return message("etl", "import_fixtures", payload(**fields))
+
+
+def data_changed(batch_ids: list[int]) -> Message[Any]:
+    """Validated batches changed results or fixtures: serving folds the store in now."""
+    return message("ops", "data_changed", payload(batch_ids=[int(b) for b in batch_ids]))
+
+
 def validate_batch(batch_id: int) -> Message[Any]:
     """Run the validation gate on one stored ingest batch."""
     return message("validate", "validate_batch", payload(batch_id=int(batch_id)))

@@ -337,6 +337,18 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "RegisteredModel": {
+        "type": ["object", "null"],
+        "required": ["version", "aliases", "created_at", "promoted_at", "metrics", "reasons"],
+        "properties": {
+            "version": _STR,
+            "aliases": {"type": "array", "items": _STR},
+            "created_at": _STR,
+            "promoted_at": {"type": ["string", "null"]},
+            "metrics": {"type": "object", "additionalProperties": _NUM},
+            "reasons": {"type": ["string", "null"], "description": "why it was (not) promoted"},
+        },
+    },
     "Check": {
         "type": "object",
         "required": ["status", "latency_ms"],
@@ -566,6 +578,48 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(_ref("Scoreboard"), "The scoreboard (zeros when empty)"),
                         **_errors(422, 503),
+                    },
+                }
+            },
+            "/v1/models": {
+                "get": {
+                    "summary": "Champion, challenger and the latest promotion decisions",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["name", "champion", "challenger", "decisions"],
+                                "properties": {
+                                    "name": _STR,
+                                    "champion": _ref("RegisteredModel"),
+                                    "challenger": _ref("RegisteredModel"),
+                                    "decisions": {
+                                        "type": "array",
+                                        "description": "newest version first",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["version", "decision", "at", "reasons"],
+                                            "properties": {
+                                                "version": _STR,
+                                                "decision": {
+                                                    "type": "string",
+                                                    "examples": [
+                                                        "promote",
+                                                        "keep_champion",
+                                                        "manual",
+                                                        "registered",
+                                                    ],
+                                                },
+                                                "at": _STR,
+                                                "reasons": {"type": ["string", "null"]},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                            "The registry's models",
+                        ),
+                        **_errors(503),
                     },
                 }
             },

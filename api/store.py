@@ -19,6 +19,7 @@ from core.settings import Settings
 from etl.scoreboard import scoreboard
 from etl.store.fixtures import upcoming_fixtures
 from etl.store.scoreboard import served_results
+from etl.store.summary import newest_data
 
 #: Longest wait for a pooled connection (s) before answering 503.
 POOL_TIMEOUT_S = 2.0
@@ -90,3 +91,8 @@ class StoreReader:
         """How the served forecasts of finished matches did (``etl.scoreboard``)."""
         rows = self._read(lambda conn: served_results(conn, competition=competition, since=since))
         return scoreboard(rows, competition, since)
+
+    def newest_data(self) -> list[tuple[str, str, float]]:
+        """When the newest result and fixture of each competition date from (metrics)."""
+        result: list[tuple[str, str, float]] = self._read(newest_data)
+        return result

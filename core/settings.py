@@ -70,6 +70,10 @@ class Settings:
     api_port: int = 8000  #: port of the API started by ``make run`` and ``make demo``
     worker_queues: str = ""  #: queues a worker process serves (comma-separated; empty: all)
     worker_state_dir: str = ""  #: where worker processes mark themselves ready (empty: nowhere)
+    worker_metrics_port: int = 9191  #: a worker group's Prometheus port (0: any free port)
+    #: origins whose pages may call the API from a browser (CORS), comma-separated
+    #: (``https://x.example``), or ``*``; empty: none
+    cors_origins: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -99,6 +103,17 @@ class Settings:
         for name in ("database_url", "broker_url", "results_url", "cache_url"):
             if not urlsplit(getattr(self, name)).scheme:
                 raise SettingsError(f"FOOTCAST_{name.upper()} is not a URL")
+        for origin in self.cors_origin_list:
+            parts = urlsplit(origin)
+            if origin != "*" and not (parts.scheme in {"http", "https"} and parts.netloc):
+                raise SettingsError(
+                    f"FOOTCAST_CORS_ORIGINS must list origins such as https://x.example: {origin}"
+                )
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """The origins other sites' pages may call the API from (none by default)."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed (tests and sub-processes)."""

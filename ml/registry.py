@@ -57,6 +57,9 @@ TAG_PREVIOUS = "footcast.previous_champion"
 TAG_DEMOTED_AT = "footcast.demoted_at"
 TAG_ROLLED_BACK_TO = "footcast.rolled_back_to"
 TAG_RESTORED_FROM = "footcast.restored_from"
+#: Set by the promotion policy (``ml.promotion.Decision.tags``) or an operator.
+TAG_DECISION = "footcast.promotion.decision"
+TAG_REASONS = "footcast.promotion.reasons"
 
 
 class ForecastModel(PythonModel):
@@ -429,3 +432,29 @@ def download_predictions(settings: Settings, version: str, directory: Path) -> P
     except (MlflowException, OSError):
         return None
     return Path(local)
+
+
+def promotion_decisions(settings: Settings, limit: int = 5) -> list[dict[str, Any]]:
+    """The newest versions' promotion decisions (promote or keep the champion), newest first:
+    version, decision, when it was registered or promoted, and the policy's reasons.
+
+    Versions registered without a decision (by hand) are listed as ``registered``.
+    """
+    try:
+        found = client(settings).search_model_versions(f"name = '{MODEL_NAME}'")
+    except MlflowException as exc:
+        raise RegistryError(f"listing versions of {MODEL_NAME} failed: {exc}") from exc
+    newest = sorted(found, key=lambda v: int(v.version), reverse=True)[:limit]
+    decisions = []
+    for version in newest:
+        tags = dict(version.tags or {})
+        created = dt.datetime.fromtimestamp(version.creation_timestamp / 1000, dt.UTC)
+        decisions.append(
+            {
+                "version": str(version.version),
+                "decision": tags.get(TAG_DECISION) or "registered",
+                "at": tags.get(TAG_PROMOTED_AT) or created.isoformat(timespec="seconds"),
+                "reasons": tags.get(TAG_REASONS) or None,
+            }
+        )
+    return decisions

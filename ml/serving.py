@@ -226,6 +226,10 @@ class Holder:
         self._serving: Serving | None = None
         self._lock = threading.Lock()
 
+    def loaded(self) -> Serving | None:
+        """The process's ``Serving`` if it was loaded, without loading it."""
+        return self._serving
+
     def get(self, settings_factory: Any = Settings.from_env) -> Serving:
         serving = self._serving
         if serving is None:

@@ -36,13 +36,14 @@ dag = DagBag(dag_folder=DAGS).get_dag(sys.argv[1])
 run = dag.test(logical_date=datetime.fromisoformat(sys.argv[2]), run_conf=json.loads(sys.argv[3]))
 print(json.dumps({"state": str(run.state)}))
 """
-#: Runs a DAG's one task as its run would: the callable, with the context values it asks for.
+#: Runs a DAG's task (its only one, or the one named) as its run would: the callable, with
+#: the context values it asks for.
 CALL = """
 import inspect, json, sys
 from datetime import datetime
 from airflow.dag_processing.dagbag import DagBag
 dag = DagBag(dag_folder=DAGS).get_dag(sys.argv[1])
-[task] = dag.tasks
+[task] = [t for t in dag.tasks if len(sys.argv) < 5 or t.task_id == sys.argv[4]]
 context = {"logical_date": datetime.fromisoformat(sys.argv[2]),
            "params": {**dag.params.dump(), **json.loads(sys.argv[3])}}
 wanted = inspect.signature(task.python_callable).parameters
@@ -124,7 +125,7 @@ def test_the_daily_ingest_publishes_scrape_fixtures_for_each_competition(
     env = {**broker_settings.as_env(), "FOOTCAST_WHOSCORED_COMPETITIONS": "E0, SP1"}
     called = _airflow(
         airflow_home, CALL, "footcast_whoscored_ingest", "2021-01-12T05:30:00+00:00", "{}",
-        env=env,
+        "publish_scrape_fixtures", env=env,
     )  # fmt: skip
     assert called == {"task": "publish_scrape_fixtures", "sent": 2}
     assert [
@@ -159,6 +160,8 @@ def test_a_dag_test_run_puts_its_messages_on_the_queue(airflow_home, broker_sett
         airflow_home, RUN, "footcast_whoscored_ingest", "2025-01-12T05:30:00+00:00", "{}", env=env
     )
     assert run == {"state": "success"}
-    assert [b["args"][0] for b in _queued(broker_settings.broker_url, "etl")] == [
-        {"v": 1, "competition": "E0", "season": "2425"}
+    queued = [(b["actor_name"], b["args"][0]) for b in _queued(broker_settings.broker_url, "etl")]
+    assert sorted(queued, key=lambda m: m[0]) == [
+        ("import_fixtures", {"v": 1}),
+        ("scrape_fixtures", {"v": 1, "competition": "E0", "season": "2425"}),
     ]
