@@ -10,6 +10,8 @@ from typing import Any
 
 import falcon
 
+from api.validation import COMPETITION_PATTERN
+
 _STR = {"type": "string"}
 _NUM = {"type": "number"}
 _PROB = {"type": "number", "minimum": 0, "maximum": 1}
@@ -26,6 +28,9 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}
 
+
+#: A name with at least one character that is not white space.
+_NOT_BLANK = r"\S"
 
 SCHEMAS: dict[str, Any] = {
     "ErrorBody": {
@@ -61,15 +66,23 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 80,
+                "pattern": _NOT_BLANK,
                 "examples": ["Arsenal"],
             },
             "away_team": {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 80,
+                "pattern": _NOT_BLANK,
                 "examples": ["Chelsea"],
             },
-            "competition": {"type": "string", "minLength": 1, "maxLength": 80, "examples": ["E0"]},
+            "competition": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 80,
+                "pattern": _NOT_BLANK,
+                "examples": ["E0"],
+            },
             "kickoff": {
                 "type": ["string", "null"],
                 "description": "ISO date or date-time; today (UTC) when omitted or null",
@@ -363,7 +376,7 @@ SCHEMAS: dict[str, Any] = {
 _PARAM_COMPETITION = {
     "name": "competition",
     "in": "query",
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": COMPETITION_PATTERN},
     "description": "competition code, e.g. E0",
 }
 
@@ -424,7 +437,7 @@ def document() -> dict[str, Any]:
                                 }
                             },
                         },
-                        **_errors(400, 413, 415, 422, 503),
+                        **_errors(400, 404, 413, 415, 422, 503),
                     },
                 }
             },

@@ -25,6 +25,7 @@ import os
 import statistics
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -40,35 +41,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from serve import bench_stack
 
 from tests.page.browser import DESKTOP, chromium
+from tests.page.matchday import schedule, season_teams
 
 SEASONS = ("2122", "2223", "2324")
 FIXTURES, DAYS = 100, 10
 FIRST_DAY = dt.date(2024, 9, 14)
 
 
-def schedule(settings: Settings) -> None:
+def matchdays(settings: Settings) -> None:
     """100 scheduled fixtures between 2023-24's teams, ten a day, each team once a day."""
-    with connect(settings) as conn:
-        teams = [
-            row[0]
-            for row in conn.execute(
-                "SELECT DISTINCT t.name FROM matches m JOIN seasons s ON s.id = m.season_id"
-                " JOIN teams t ON t.id = m.home_team_id WHERE s.code = '2324' ORDER BY 1"
-            )
-        ]
-        half = len(teams) // 2
-        per_day = FIXTURES // DAYS
-        for i in range(FIXTURES):
-            day, slot = divmod(i, per_day)
-            home, away = teams[slot], teams[half + (slot + day) % half]
-            conn.execute(
-                "INSERT INTO matches (competition_id, season_id, home_team_id, away_team_id,"
-                " kickoff_date, status) SELECT c.id, s.id, h.id, a.id, %s, 'scheduled'"
-                " FROM competitions c JOIN seasons s ON s.competition_id = c.id AND s.code = '2324'"
-                " JOIN teams h ON h.name = %s JOIN teams a ON a.name = %s WHERE c.code = 'E0'",
-                (FIRST_DAY + dt.timedelta(days=day), home, away),
-            )
-        conn.commit()
+    teams = season_teams(settings)
+    half, per_day = len(teams) // 2, FIXTURES // DAYS
+    fixtures = []
+    for i in range(FIXTURES):
+        day, slot = divmod(i, per_day)
+        kickoff = FIRST_DAY + dt.timedelta(days=day)
+        fixtures.append((kickoff, teams[slot], teams[half + (slot + day) % half]))
+    schedule(settings, fixtures)
+
+
+def wait_serving(api: str, timeout_s: float = 180) -> None:
+    """Until a worker has loaded the champion (its serving record names it)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(f"{api}/v1/models/champion", timeout=10):
+                return
+        except urllib.error.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 def load_ms(page, url: str) -> float:
@@ -76,7 +78,8 @@ def load_ms(page, url: str) -> float:
     page.wait_for_selector("body[data-fixtures=loaded]", timeout=120_000)
     cards = page.locator("#fixtures article.fixture").count()
     if cards != FIXTURES:
-        raise RuntimeError(f"the page drew {cards} fixtures, not {FIXTURES}")
+        said = page.locator("#matchday .notice").inner_text()
+        raise RuntimeError(f"the page drew {cards} fixtures, not {FIXTURES}: {said}")
     return float(page.evaluate("Number(document.body.dataset.loadedMs)"))
 
 
@@ -96,10 +99,11 @@ def main() -> None:
             conn.commit()
             import_history(conn, settings.football_data_url, [("E0", s) for s in SEASONS])
             conn.commit()
-        schedule(settings)
+        matchdays(settings)
         last = FIRST_DAY + dt.timedelta(days=DAYS - 1)
         query = f"from={FIRST_DAY}&to={last}&limit={FIXTURES}"
         with bench_stack(api_workers=2, api_threads=8, worker_threads=8) as stack:
+            wait_serving(stack.api)
             with chromium() as browser:
                 page = browser.new_context(viewport=DESKTOP).new_page()
                 cold = load_ms(page, f"{stack.api}/?{query}")

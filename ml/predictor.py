@@ -452,8 +452,8 @@ class Predictor:
         if swapped.
 
         Checks are rate-limited; a thread that finds another one checking does not wait.
-        ``force`` checks the champion (and, with ``data``, the data: a ``data_changed``
-        event) now and waits for a check in progress. New data means
+        ``force`` checks the champion (and, with ``data``, the store) now and waits for a
+        check in progress. New data means
         folding the whole store again (seconds), so threads answering requests pass
         ``data=False`` and leave that to a background one.
         """

@@ -132,8 +132,22 @@ function fillSelect(select, codes, chosen) {
   select.value = chosen;
 }
 
+const WARNINGS = { // [on a card, in a fixture's detail]
+  stale_data: ["Data may be stale.", "The latest result the model knows is more than three weeks before kickoff: the forecast may be stale."],
+  unpriced: ["No market prices: the model alone.", "No market prices were read, so this forecast comes from the model's weaker unpriced path."],
+};
+
+function inputsOf(fixture) {
+  return fixture.prediction?.inputs || fixture.inputs || {};
+}
+
+function warningsOf(fixture, long = false) {
+  return (fixture.prediction?.warnings || fixture.warnings || [])
+    .map((w) => (typeof w === "string" ? (WARNINGS[w] || [w, w])[long ? 1 : 0] : w.message || JSON.stringify(w)));
+}
+
 function market(fixture) {
-  const m = fixture.inputs?.market;
+  const m = inputsOf(fixture).market;
   return m && OUTCOMES.every(([k]) => num(m[k])) ? m : null;
 }
 
@@ -197,8 +211,9 @@ function fixtureCard(fixture) {
     h("div", {}, h("dt", { text: "Over 2.5" }), h("dd", { text: pct(f.p_over_2_5) })),
     h("div", {}, h("dt", { text: "Both score" }), h("dd", { text: pct(f.p_btts) })),
     h("div", { class: "wide" }, h("dt", { text: "Likeliest" }), h("dd", { text: top || "–" }))));
-  if (!prices) card.append(h("p", { class: "muted small", text: "No market prices known for this fixture." }));
-  for (const w of fixture.warnings || []) card.append(h("p", { class: "warning small", text: `⚠ ${typeof w === "string" ? w : w.message || JSON.stringify(w)}` }));
+  const warnings = warningsOf(fixture);
+  if (!prices && !(fixture.prediction?.warnings || []).includes("unpriced")) card.append(h("p", { class: "muted small", text: "No market prices known for this fixture." }));
+  for (const w of warnings) card.append(h("p", { class: "warning small", text: `⚠ ${w}` }));
   return card;
 }
 
@@ -304,7 +319,8 @@ function heatMap(fixture, f) {
 }
 
 function inputsList(fixture, pred) {
-  const inputs = fixture.inputs || {};
+  const inputs = inputsOf(fixture);
+  const odds = inputs.odds && OUTCOMES.every(([k]) => num(inputs.odds[k])) ? inputs.odds : null;
   const prices = market(fixture);
   const source = { store: "the latest stored prices", request: "prices sent with the request" }[inputs.prices]
     || (inputs.prices === null || inputs.prices === undefined ? "none (the model alone)" : String(inputs.prices));
@@ -312,6 +328,7 @@ function inputsList(fixture, pred) {
     ["Prices used", source],
     ["Bookmaker", inputs.bookmaker || "–"],
     ["Priced at", inputs.priced_at ? dateText(inputs.priced_at, true) : "–"],
+    ["Decimal prices", odds ? OUTCOMES.map(([k, s]) => `${s} ${odds[k].toFixed(2)}`).join(" · ") : "–"],
     ["Market (no margin)", prices ? OUTCOMES.map(([k, s]) => `${s} ${pct(prices[k], 1)}`).join(" · ") : "–"],
     ["Data through", inputs.data_through ? dateText(inputs.data_through) : "–"],
     ["Model", `${pred.model?.name || "–"} version ${pred.model?.version || "–"}`],
@@ -366,7 +383,7 @@ function renderFixture(id) {
     h("div", {}, h("dt", { text: "Both teams score" }), h("dd", { text: pct(f.p_btts, 1) }))));
   scores.append(h("h2", { text: "Scores" }), h("div", { class: "scroll" }, heatMap(fixture, f)));
   used.append(h("h2", { text: "Inputs" }), inputsList(fixture, pred));
-  for (const w of fixture.warnings || []) used.append(h("p", { class: "warning", text: `⚠ ${typeof w === "string" ? w : w.message || JSON.stringify(w)}` }));
+  for (const w of warningsOf(fixture, true)) used.append(h("p", { class: "warning", text: `⚠ ${w}` }));
 }
 
 /* ---------- charts (plain SVG) ---------- */
@@ -545,14 +562,22 @@ function metricRows(metrics) {
   return Object.entries(metrics || {}).filter(([, v]) => num(v)).sort(([a], [b]) => a.localeCompare(b));
 }
 
+/* [label, metrics] for every object holding numbers, however deep (priced, unpriced, ...). */
+function metricSets(value, label = "") {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return [];
+  const own = metricRows(value);
+  const nested = Object.entries(value).flatMap(([k, v]) => metricSets(v, label ? `${label} · ${k}` : k));
+  return own.length ? [[label || "all", Object.fromEntries(own)], ...nested] : nested;
+}
+
 function backtestTable(backtests) {
-  const paths = Object.entries(backtests).filter(([, v]) => v && typeof v === "object");
-  if (!paths.length) return null;
-  const names = [...new Set(paths.flatMap(([, v]) => metricRows(v.metrics || v).map(([k]) => k)))];
+  const sets = metricSets(backtests).map(([label, m]) => [label.replace(/^backtests? · /, "").replace(/ · metrics$/, ""), m]);
+  if (!sets.length) return null;
+  const names = [...new Set(sets.flatMap(([, m]) => Object.keys(m)))];
   return h("div", { class: "scroll" }, h("table", { class: "metrics" },
     h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Backtest" }), names.map((n) => h("th", { scope: "col", text: n })))),
-    h("tbody", {}, paths.map(([path, v]) => h("tr", {}, h("th", { scope: "row", text: path }),
-      names.map((n) => h("td", { text: fixed((v.metrics || v)[n], 4) })))))));
+    h("tbody", {}, sets.map(([label, m]) => h("tr", {}, h("th", { scope: "row", text: label }),
+      names.map((n) => h("td", { text: fixed(m[n], 4) })))))));
 }
 
 function modelCard(title, info, champion) {
@@ -596,7 +621,7 @@ async function loadModel() {
   cards.append(modelCard("Champion", champ));
   if (registry) cards.append(modelCard("Challenger", registry.challenger, champ));
   body.append(cards);
-  const backtests = served && (served.backtests || Object.fromEntries(Object.entries(served).filter(([k, v]) => k.startsWith("backtest") && v && typeof v === "object")));
+  const backtests = served && Object.fromEntries(Object.entries(served).filter(([k, v]) => k.startsWith("backtest") && v && typeof v === "object"));
   const table = backtests ? backtestTable(backtests) : null;
   if (table) body.append(h("h2", { text: "Backtest: priced and unpriced paths" }), table);
   if (models.status === "rejected") body.append(h("p", { class: "muted", text: models.reason.message }));
@@ -616,36 +641,47 @@ async function loadHealth() {
   const panel = $("#health");
   const body = $("#health-body");
   body.replaceChildren(h("p", { class: "loading", text: "Asking every dependency…" }));
-  const [ready, queues] = await Promise.allSettled([getJson("/health/ready", "health report"), getJson("/v1/queues", "queue report")]);
-  body.replaceChildren();
-  notice(panel, ready.status === "rejected" ? ready.reason : null, loadHealth);
-  if (ready.status === "fulfilled") {
-    const r = ready.value;
-    const checks = Object.entries(r.checks || {});
-    const down = checks.filter(([, c]) => c.status === "down").map(([n]) => COMPONENTS[n] || n);
-    const degraded = checks.filter(([, c]) => c.status === "degraded").map(([n]) => COMPONENTS[n] || n);
-    body.append(h("p", { class: `summary status-${r.status}` },
-      r.status === "ready"
-        ? (degraded.length ? `footcast is serving, more slowly: ${degraded.join(", ")} is not answering, so nothing is cached.` : "footcast is serving: everything it needs is answering.")
-        : `footcast cannot serve forecasts: ${down.join(", ") || "a dependency"} is down.`));
-    body.append(h("table", { class: "metrics text" },
-      h("thead", {}, h("tr", {}, ["Dependency", "State", "Answered in"].map((t) => h("th", { scope: "col", text: t })))),
-      h("tbody", {}, checks.map(([name, c]) => h("tr", {}, h("th", { scope: "row", text: DEPENDENCIES[name] || name }),
-        h("td", { text: { up: "✓ up", down: "✗ down", degraded: "! degraded" }[c.status] || c.status }),
-        h("td", { text: num(c.latency_ms) ? `${c.latency_ms} ms` : "–" }))))));
+  let r;
+  try {
+    r = await getJson("/health/ready", "health report");
+    notice(panel, null);
+  } catch (problem) {
+    body.replaceChildren();
+    notice(panel, problem, loadHealth);
+    document.body.dataset.health = "loaded";
+    return;
   }
-  if (queues.status === "fulfilled") {
-    const list = queues.value.queues || [];
-    const parked = list.filter((q) => q.dead_letters > 0);
-    body.append(h("h2", { text: "Queues" }), h("p", { class: "summary" }, parked.length
-      ? `${parked.map((q) => `${q.dead_letters} message${q.dead_letters === 1 ? "" : "s"} in ${q.queue}'s dead-letter queue`).join("; ")}: list them with "footcast dlq list".`
-      : "No dead letters: every message that failed was retried successfully."),
+  body.replaceChildren();
+  const checks = Object.entries(r.checks || {});
+  const down = checks.filter(([, c]) => c.status === "down").map(([n]) => COMPONENTS[n] || n);
+  const degraded = checks.filter(([, c]) => c.status === "degraded").map(([n]) => COMPONENTS[n] || n);
+  body.append(h("p", { class: `summary status-${r.status}` },
+    r.status === "ready"
+      ? (degraded.length ? `footcast is serving, more slowly: ${degraded.join(", ")} is not answering, so nothing is cached.` : "footcast is serving: everything it needs is answering.")
+      : `footcast cannot serve forecasts: ${down.join(", ") || "a dependency"} is down.`));
+  body.append(h("table", { class: "metrics text" },
+    h("thead", {}, h("tr", {}, ["Dependency", "State", "Answered in"].map((t) => h("th", { scope: "col", text: t })))),
+    h("tbody", {}, checks.map(([name, c]) => h("tr", {}, h("th", { scope: "row", text: DEPENDENCIES[name] || name }),
+      h("td", { text: { up: "✓ up", down: "✗ down", degraded: "! degraded" }[c.status] || c.status }),
+      h("td", { text: num(c.latency_ms) ? `${c.latency_ms} ms` : "–" }))))));
+  body.append(h("h2", { text: "Queues" }));
+  if (!r.queues) {
+    body.append(h("p", { class: "muted", text: r.queues === null
+      ? "RabbitMQ did not say how its queues stand (it may be down)."
+      : "This footcast server's readiness report does not list its queues (it may be an older version)." }));
+  } else {
+    const queues = Object.entries(r.queues);
+    const parked = queues.filter(([, q]) => q.dead_letters > 0);
+    const idle = queues.filter(([, q]) => q.consumers === 0).map(([name]) => name);
+    body.append(h("p", { class: "summary" },
+      parked.length
+        ? `${parked.map(([name, q]) => `${q.dead_letters} message${q.dead_letters === 1 ? "" : "s"} in ${name}'s dead-letter queue`).join("; ")}: list them with “footcast dlq list”. `
+        : "No dead letters: no message has failed for good. ",
+      idle.length ? `No worker consumes ${idle.join(", ")}.` : "Every queue has a worker."),
     h("table", { class: "metrics" },
       h("thead", {}, h("tr", {}, ["Queue", "Waiting", "Workers", "Dead letters"].map((t) => h("th", { scope: "col", text: t })))),
-      h("tbody", {}, list.map((q) => h("tr", {}, h("th", { scope: "row", text: q.queue }), h("td", { text: q.messages ?? "–" }),
-        h("td", { text: q.consumers === 0 ? "none ✗" : q.consumers ?? "–" }), h("td", { text: q.dead_letters ?? "–" }))))));
-  } else {
-    body.append(h("p", { class: "muted", text: queues.reason.message }));
+      h("tbody", {}, queues.map(([name, q]) => h("tr", {}, h("th", { scope: "row", text: name }), h("td", { text: q.messages ?? "–" }),
+        h("td", { text: q.consumers === 0 ? "✗ none" : q.consumers ?? "–" }), h("td", { text: q.dead_letters ?? "–" }))))));
   }
   document.body.dataset.health = "loaded";
 }

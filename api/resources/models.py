@@ -3,6 +3,8 @@ registry (the serving record says what workers serve; this says what the registr
 
 from __future__ import annotations
 
+import importlib
+import threading
 from typing import Any
 
 import falcon
@@ -15,11 +17,21 @@ DECISIONS_LISTED = 5
 
 
 class Models:
-    """The registry's view, read-only. MLflow is imported on the first request, not when the
-    app is built, so API processes that are never asked do not pay for it."""
+    """The registry's view, read-only.
+
+    The registry module (and MLflow, a few seconds of imports) is loaded on a background
+    thread when the app is built, so the API starts answering at once and the first
+    ``/v1/models`` does not wait for the whole import.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        threading.Thread(
+            target=importlib.import_module,
+            args=("ml.registry",),
+            name="registry-import",
+            daemon=True,
+        ).start()
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         from ml import registry

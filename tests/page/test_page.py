@@ -3,14 +3,17 @@ real gunicorn API and dramatiq worker serving a champion trained on three real P
 seasons. Screenshots of every state are saved in each test's output folder.
 
 Data: scheduled fixtures are inserted into the store as the fixtures importer leaves them.
-The track record reads ``GET /v1/scoreboard``; on a server without it (404), the test hands
-the page a scoreboard of the documented shape (``STAND_IN_SCOREBOARD``) instead.
+Half of them carry a price snapshot. The track record is built the way users get one:
+fixtures of coming months are priced and served, then their results arrive; on a server
+without ``GET /v1/scoreboard`` (404) the page is handed a scoreboard of the documented shape
+(``STAND_IN_SCOREBOARD``) instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +21,16 @@ import pytest
 from playwright.sync_api import Browser, Page, Route
 
 from cli.processes import api_command, free_port, spawn, stop, wait_http_ok
-from core.db import connect
 from core.settings import Settings
 from tests.page.browser import DESKTOP, PHONE, chromium
+from tests.page.matchday import (
+    finish,
+    match_ids,
+    price,
+    schedule,
+    season_teams,
+    unschedule,
+)
 from tests.serving_fixtures import (
     FIXTURE,
     Api,
@@ -37,6 +47,8 @@ __all__ = ["serving_world"]
 DAYS = (dt.date(2024, 9, 14), dt.date(2024, 9, 15))
 FIXTURES_PER_DAY = 5
 MATCHDAY = f"/?from={DAYS[0]}&to={DAYS[-1]}"
+#: Coming kickoffs (three months) whose served forecasts the track-record test scores.
+RECORD_DAYS = tuple(dt.date.today() + dt.timedelta(days=d) for d in (40, 70, 100))
 WAIT_MS = 60_000
 
 STAND_IN_SCOREBOARD = {
@@ -79,42 +91,33 @@ STAND_IN_SCOREBOARD["by_competition"] = [
 ]
 
 
-def _schedule(settings: Settings) -> list[tuple[str, str]]:
-    """Insert the matchday's fixtures (teams of 2023-24, paired off) and return them."""
-    with connect(settings) as conn:
-        teams = [
-            row[0]
-            for row in conn.execute(
-                "SELECT DISTINCT t.name FROM matches m JOIN seasons s ON s.id = m.season_id"
-                " JOIN teams t ON t.id = m.home_team_id WHERE s.code = '2324' ORDER BY 1"
-            )
-        ]
-        pairs = list(zip(teams[::2], teams[1::2], strict=True))
-        for i, (home, away) in enumerate(pairs[: FIXTURES_PER_DAY * len(DAYS)]):
-            conn.execute(
-                "INSERT INTO matches (competition_id, season_id, home_team_id, away_team_id,"
-                " kickoff_date, status) SELECT c.id, s.id, h.id, a.id, %s, 'scheduled'"
-                " FROM competitions c JOIN seasons s ON s.competition_id = c.id AND s.code = '2324'"
-                " JOIN teams h ON h.name = %s JOIN teams a ON a.name = %s WHERE c.code = 'E0'",
-                (DAYS[i // FIXTURES_PER_DAY], home, away),
-            )
-        conn.commit()
-    return pairs[: FIXTURES_PER_DAY * len(DAYS)]
+def _matchday(settings: Settings) -> list[tuple[str, str]]:
+    """The matchday's fixtures: 2023-24's teams paired off, five a day."""
+    teams = season_teams(settings)
+    pairs = list(zip(teams[::2], teams[1::2], strict=True))[: FIXTURES_PER_DAY * len(DAYS)]
+    schedule(settings, [(DAYS[i // FIXTURES_PER_DAY], *pair) for i, pair in enumerate(pairs)])
+    price(settings, match_ids(settings, DAYS[0], DAYS[-1])[::2])
+    return pairs
 
 
-def _unschedule(settings: Settings) -> None:
-    with connect(settings) as conn:
-        conn.execute(
-            "DELETE FROM matches WHERE status = 'scheduled' AND kickoff_date BETWEEN %s AND %s",
-            (DAYS[0], DAYS[-1]),
-        )
-        conn.commit()
+def _score_served_forecasts(api: Api, settings: Settings, pairs: list[tuple[str, str]]) -> int:
+    """The real path to a track record: fixtures in three coming months are priced and
+    served (``GET /v1/fixtures`` logs every forecast), then their results and closing prices
+    arrive. Returns how many matches the scoreboard must count."""
+    schedule(settings, [(day, *pair) for day in RECORD_DAYS for pair in pairs])
+    ids = match_ids(settings, RECORD_DAYS[0], RECORD_DAYS[-1])
+    price(settings, ids, seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    for day in RECORD_DAYS:
+        status, _, body = api.call("GET", f"/v1/fixtures?from={day}&to={day}&limit=100")
+        assert status == 200 and all(f["prediction"] for f in body["fixtures"])
+    finish(settings, ids)
+    return len(ids)
 
 
 @pytest.fixture(scope="module")
 def matchday(serving_world: Settings, tmp_path_factory) -> Iterator[tuple[Api, list]]:
     """The stack, with the matchday's fixtures scheduled."""
-    pairs = _schedule(serving_world)
+    pairs = _matchday(serving_world)
     try:
         with rabbitmq_vhost() as broker_url:
             settings = serving_world.replace(broker_url=broker_url)
@@ -122,7 +125,8 @@ def matchday(serving_world: Settings, tmp_path_factory) -> Iterator[tuple[Api, l
                 wait_answered(api, FIXTURE)
                 yield api, pairs
     finally:
-        _unschedule(serving_world)
+        unschedule(serving_world, DAYS[0], DAYS[-1])
+        unschedule(serving_world, RECORD_DAYS[0], RECORD_DAYS[-1], ("scheduled", "finished"))
 
 
 @pytest.fixture(scope="module")
@@ -194,9 +198,17 @@ def test_a_fixture_opens_its_detail_with_the_score_heat_map(matchday, page, tmp_
     _shot(page, tmp_path, "fixture")
 
 
-def test_the_track_record_draws_rps_by_month_and_the_reliability_diagram(matchday, page, tmp_path):
-    api, _ = matchday
-    if api.call("GET", "/v1/scoreboard")[0] == 404:
+def test_the_track_record_draws_rps_by_month_and_the_reliability_diagram(
+    matchday, serving_world, page, tmp_path
+):
+    api, pairs = matchday
+    if api.call("GET", "/v1/scoreboard")[0] == 200:
+        scored = _score_served_forecasts(api, serving_world, pairs)
+        deadline = time.monotonic() + 60
+        while (counted := api.call("GET", "/v1/scoreboard")[2]["overall"]["matches"]) < scored:
+            assert time.monotonic() < deadline, f"{counted} of {scored} forecasts scored"
+            time.sleep(0.5)
+    else:
 
         def stand_in(route: Route) -> None:
             route.fulfill(
@@ -235,6 +247,9 @@ def test_the_health_panel_says_in_words_that_footcast_is_serving(matchday, page,
     page.wait_for_selector("body[data-health=loaded]")
     text = page.locator("#health-body").inner_text()
     assert "footcast is serving" in text and "PostgreSQL" in text
+    queues = api.call("GET", "/health/ready")[2].get("queues")
+    if queues:  # servers whose readiness lists queues: one row each
+        assert page.locator("#health-body table").nth(1).locator("tbody tr").count() == len(queues)
     _shot(page, tmp_path, "health")
 
 
