@@ -86,7 +86,7 @@ def test_a_registered_model_is_reproduced_from_the_remote_and_promoted_by_hand(
     runner = CliRunner()
     rebuilt = runner.invoke(footcast, ["model", "reproduce", "1", "--remote", str(remote)], env=env)
     assert rebuilt.exit_code == 0, rebuilt.output
-    report = json.loads(rebuilt.output)
+    report = json.loads(rebuilt.output[rebuilt.output.index("{\n") :])  # after any log lines
     assert report["identical"] is True and report["max_abs_diff"] <= 1e-9
     assert report["compared"] == 380 and report["git_commit"] == "0123abc"
 
