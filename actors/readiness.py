@@ -1,17 +1,19 @@
 """Worker readiness: a process is ready once its actors can serve, not merely started.
 
 Actor modules register what must be in place before they can answer (the ``ml`` group: the
-champion and the feature state in memory). ``ReadyFile`` runs those preparations before the
-worker process starts consuming, so a process that cannot serve yet takes no message: while
-it loads, its queue has no consumer and the API answers ``503 no_worker`` at once instead
-of holding requests behind the load. Then it writes ``ready-<pid>`` in the state directory,
-which the chart's readiness probe (``scripts/probe.py ready``) reads. The file goes when the
-process stops; a file whose process died is ignored by the probe.
+champion and the feature state in memory). In a process that serves only such queues,
+``ReadyFile`` runs those preparations before the worker starts consuming, so a process
+that cannot serve yet takes no message: while it loads, its queue has no consumer and the
+API answers ``503 no_worker`` at once instead of holding requests behind the load. Then it
+writes ``ready-<pid>`` in the state directory, which the chart's readiness probe
+(``scripts/probe.py ready``) reads. The file goes when the process stops; a file whose
+process died is ignored by the probe.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,17 +37,39 @@ def ready_path(directory: str | Path, pid: int | None = None) -> Path:
 
 
 class ReadyFile(Middleware):
-    """Runs the preparations before the worker consumes, then writes its ready file (if
-    there is a state directory: ``footcast worker`` gives one)."""
+    """Runs the preparations, then writes the ready file (if there is a state directory:
+    ``footcast worker`` gives one).
 
-    def __init__(self, directory: str) -> None:
+    With ``before_consuming`` (a process that serves only queues whose actors need the
+    preparations, like the ``ml`` group) they run before the worker consumes; otherwise
+    (one worker for every queue, as under ``make run``) in the background, so the other
+    queues are served meanwhile.
+    """
+
+    def __init__(self, directory: str, *, before_consuming: bool) -> None:
         self.directory = directory
+        self.before_consuming = before_consuming
 
     def before_worker_boot(self, broker: Broker, worker: Any) -> None:
+        if self.before_consuming:
+            self._prepare()
+
+    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
+        if self.before_consuming:
+            self._mark_ready()
+        else:
+            threading.Thread(target=self._prepare_then_mark, name="footcast-readiness",
+                             daemon=True).start()  # fmt: skip
+
+    def _prepare(self) -> None:
         for preparation in PREPARATIONS:
             preparation()
 
-    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
+    def _prepare_then_mark(self) -> None:
+        self._prepare()
+        self._mark_ready()
+
+    def _mark_ready(self) -> None:
         if not self.directory:
             return
         path = ready_path(self.directory)

@@ -33,6 +33,9 @@ QUEUE_MODULES: dict[str, tuple[str, ...]] = {
     "pipeline": ("actors.pipeline",),
 }
 
+#: Queues whose actors need their process's preparations (``actors.readiness``) to serve.
+PREPARED_QUEUES = {"ml"}
+
 
 def served_queues(settings: Settings) -> tuple[str, ...]:
     """The queues named by ``FOOTCAST_WORKER_QUEUES``, or all of them."""
@@ -53,9 +56,11 @@ def boot() -> None:
     settings = Settings.from_env()
     configure_logging(settings)
     broker = install_broker(settings)
-    for module in actor_modules(served_queues(settings)):
+    queues = served_queues(settings)
+    for module in actor_modules(queues):
         importlib.import_module(module)
-    broker.add_middleware(ReadyFile(settings.worker_state_dir))
+    prepared_first = set(queues) <= PREPARED_QUEUES
+    broker.add_middleware(ReadyFile(settings.worker_state_dir, before_consuming=prepared_first))
     # messages, durations, errors, retries and dead letters per actor and queue, served by
     # the group's main process (``footcast worker`` picks the port and the samples' dir)
     from dramatiq.middleware.prometheus import Prometheus

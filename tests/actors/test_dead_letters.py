@@ -77,7 +77,7 @@ def test_dead_letters_are_listed_with_their_reasons_and_survive_being_listed(
     failing = bus.send(contracts.ping("etl", fail="on purpose").copy(options={"max_retries": 0}))
     orphan = bus.send(contracts.message("ops", "no_such_actor", contracts.payload()))
     _publish(broker_settings, "ops", b"{not json", delivery_mode=2)
-    _wait_counts(broker_settings, {"etl": 1, "validate": 0, "ml": 0, "ops": 2})
+    _wait_counts(broker_settings, {"etl": 1, "validate": 0, "ml": 0, "ops": 2, "pipeline": 0})
 
     letters = list_dead_letters(broker_settings)
     assert [(x.queue, x.actor) for x in letters] == [
@@ -125,7 +125,13 @@ def test_dead_letters_are_listed_with_their_reasons_and_survive_being_listed(
     replayed, skipped = replay(broker_settings, Selection(queues=("ops",)), dry_run=True)
     assert [x.id for x in replayed] == [orphan.message_id] and [x.id for x in skipped] == [raw.id]
     assert [x.id for x in purge(broker_settings, Selection(ids=frozenset({raw.id})))] == [raw.id]
-    assert dead_letter_counts(broker_settings) == {"etl": 1, "validate": 0, "ml": 0, "ops": 1}
+    assert dead_letter_counts(broker_settings) == {
+        "etl": 1,
+        "validate": 0,
+        "ml": 0,
+        "ops": 1,
+        "pipeline": 0,
+    }
 
 
 @pytest.mark.integration
@@ -136,7 +142,7 @@ def test_a_replayed_dead_letter_is_processed_with_its_payload_unchanged(
     # RabbitMQ itself dead-letters a message that expires before any worker takes it
     message = contracts.ping("ops", message="late")
     _publish(broker_settings, "ops", message.encode(), delivery_mode=2, expiration="1")
-    _wait_counts(broker_settings, {"etl": 0, "validate": 0, "ml": 0, "ops": 1})
+    _wait_counts(broker_settings, {"etl": 0, "validate": 0, "ml": 0, "ops": 1, "pipeline": 0})
     letter = get_dead_letter(broker_settings, message.message_id)
     assert letter.error == "expired in ops" and letter.actor == "ping"
 

@@ -17,14 +17,14 @@ def _started(results_redis, message, times):
     return results_redis.get(deliveries_key(message.message_id)) == str(times).encode()
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)
 def test_a_message_whose_worker_is_killed_mid_flight_completes_on_the_next_worker(
     broker_settings, start_worker, make_bus, results_redis
 ):
     bus = make_bus(broker_settings)
     doomed = start_worker(broker_settings, threads=1)
     message = bus.send(contracts.ping("ops", message="survivor", sleep_ms=3000))
-    wait_until(lambda: _started(results_redis, message, 1), 60, "the first worker to start")
+    wait_until(lambda: _started(results_redis, message, 1), 120, "the first worker to start")
     killed = {p.pid for p in worker_children(doomed)}
     assert killed, "the worker has no child process that runs messages"
     kill_hard(doomed)
@@ -39,7 +39,7 @@ def test_a_message_whose_worker_is_killed_mid_flight_completes_on_the_next_worke
     assert sum(dead_letter_counts(broker_settings).values()) == 0
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)
 def test_a_message_that_keeps_killing_its_worker_is_dead_lettered_with_the_reason(
     broker_settings, start_worker, make_bus, results_redis
 ):
@@ -47,7 +47,7 @@ def test_a_message_that_keeps_killing_its_worker_is_dead_lettered_with_the_reaso
     bus = make_bus(settings)
     doomed = start_worker(settings, threads=1)
     message = bus.send(contracts.ping("ml", message="poison", sleep_ms=3000))
-    wait_until(lambda: _started(results_redis, message, 1), 60, "the first worker to start")
+    wait_until(lambda: _started(results_redis, message, 1), 120, "the first worker to start")
     kill_hard(doomed)
 
     survivor = start_worker(settings, threads=1)
