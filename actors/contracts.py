@@ -6,7 +6,7 @@ never pay for pandas or the models, and a worker can refuse a payload it does no
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dramatiq import Message
@@ -127,7 +127,8 @@ def invalidate_cache(keep_version: str) -> Message[Any]:
 
 def run_pipeline(reason: str) -> Message[Any]:
     """Run the DVC pipeline (``dvc repro``) once; ``reason`` is kept with the run's record."""
-    return message("pipeline", "run_pipeline", payload(reason=str(reason)))
+    fields = payload(reason=str(reason), requested_at=datetime.now(UTC).isoformat())
+    return message("pipeline", "run_pipeline", fields)
 
 
 def pipeline_event(event: str, fields: dict[str, Any]) -> Message[Any]:
@@ -135,3 +136,19 @@ def pipeline_event(event: str, fields: dict[str, Any]) -> Message[Any]:
     if event not in PIPELINE_EVENTS:
         raise ContractError(f"unknown pipeline event {event!r}; one of {sorted(PIPELINE_EVENTS)}")
     return message("ops", event, check_payload(payload(**fields), PIPELINE_EVENTS[event]))
+
+
+def season_results(leagues: list[str], season: str) -> list[Message[Any]]:
+    """Each league's results file of one season (the daily DAG's part besides WhoScored's)."""
+    return [import_history(league, season) for league in leagues]
+
+
+def daily_ingest(leagues: list[str], season: str) -> list[Message[Any]]:
+    """What the daily calendar asks for without Airflow: fixtures.csv with its prices, then
+    each league's results file of the current season."""
+    return [import_fixtures(), *season_results(leagues, season)]
+
+
+def weekly_retrain(reason: str) -> list[Message[Any]]:
+    """What the weekly schedule asks for: one pipeline run."""
+    return [run_pipeline(reason)]

@@ -30,7 +30,7 @@ QUEUE_MODULES: dict[str, tuple[str, ...]] = {
         "actors.pipeline_events",
         "actors.data_events",
     ),
-    "pipeline": (),
+    "pipeline": ("actors.pipeline",),
 }
 
 

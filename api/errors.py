@@ -14,7 +14,7 @@ import structlog
 
 from actors.bus import ActorFailed, BusUnavailable, NoConsumer, ResultNotReady
 from actors.contracts import ContractError
-from core.fixtures import InvalidFixture
+from core.fixtures import InvalidFixture, SameTeam
 
 #: Seconds a client should wait before retrying after a 503.
 RETRY_AFTER_S = 1
@@ -103,6 +103,8 @@ def _invalid_fixture(
     req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any
 ) -> None:
     assert isinstance(exc, InvalidFixture)
+    if isinstance(exc, SameTeam):
+        raise ApiError(404, exc.code, str(exc), field=exc.field)
     raise invalid_field(exc.field, str(exc))
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import falcon
 
+from api.validation import COMPETITION_PATTERN
+
 _STR = {"type": "string"}
 _NUM = {"type": "number"}
 _PROB = {"type": "number", "minimum": 0, "maximum": 1}
@@ -26,6 +28,9 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}
 
+
+#: A name with at least one character that is not white space.
+_NOT_BLANK = r"\S"
 
 SCHEMAS: dict[str, Any] = {
     "ErrorBody": {
@@ -61,15 +66,23 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 80,
+                "pattern": _NOT_BLANK,
                 "examples": ["Arsenal"],
             },
             "away_team": {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 80,
+                "pattern": _NOT_BLANK,
                 "examples": ["Chelsea"],
             },
-            "competition": {"type": "string", "minLength": 1, "maxLength": 80, "examples": ["E0"]},
+            "competition": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 80,
+                "pattern": _NOT_BLANK,
+                "examples": ["E0"],
+            },
             "kickoff": {
                 "type": ["string", "null"],
                 "description": "ISO date or date-time; today (UTC) when omitted or null",
@@ -245,18 +258,6 @@ SCHEMAS: dict[str, Any] = {
             "error": _ref("ErrorBody"),
         },
     },
-    "RegisteredModel": {
-        "type": ["object", "null"],
-        "required": ["version", "aliases", "created_at", "promoted_at", "metrics", "reasons"],
-        "properties": {
-            "version": _STR,
-            "aliases": {"type": "array", "items": _STR},
-            "created_at": _STR,
-            "promoted_at": {"type": ["string", "null"]},
-            "metrics": {"type": "object", "additionalProperties": _NUM},
-            "reasons": {"type": ["string", "null"], "description": "why it was (not) promoted"},
-        },
-    },
     "Metrics": {
         "type": "object",
         "required": ["rps", "log_loss", "brier"],
@@ -349,6 +350,18 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "RegisteredModel": {
+        "type": ["object", "null"],
+        "required": ["version", "aliases", "created_at", "promoted_at", "metrics", "reasons"],
+        "properties": {
+            "version": _STR,
+            "aliases": {"type": "array", "items": _STR},
+            "created_at": _STR,
+            "promoted_at": {"type": ["string", "null"]},
+            "metrics": {"type": "object", "additionalProperties": _NUM},
+            "reasons": {"type": ["string", "null"], "description": "why it was (not) promoted"},
+        },
+    },
     "Check": {
         "type": "object",
         "required": ["status", "latency_ms"],
@@ -363,7 +376,7 @@ SCHEMAS: dict[str, Any] = {
 _PARAM_COMPETITION = {
     "name": "competition",
     "in": "query",
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": COMPETITION_PATTERN},
     "description": "competition code, e.g. E0",
 }
 
@@ -424,7 +437,7 @@ def document() -> dict[str, Any]:
                                 }
                             },
                         },
-                        **_errors(400, 413, 415, 422, 503),
+                        **_errors(400, 404, 413, 415, 422, 503),
                     },
                 }
             },
@@ -560,6 +573,27 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/v1/scoreboard": {
+                "get": {
+                    "summary": "How the served forecasts did: finished matches forecast before "
+                    "kickoff, scored (RPS, log-loss, Brier) beside the de-margined closing and "
+                    "opening market on the same matches, overall, per competition, month and "
+                    "model version, with closing-line value and a reliability table",
+                    "parameters": [
+                        _PARAM_COMPETITION,
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "only matches kicking off on or after this date",
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("Scoreboard"), "The scoreboard (zeros when empty)"),
+                        **_errors(422, 503),
+                    },
+                }
+            },
             "/v1/models": {
                 "get": {
                     "summary": "Champion, challenger and the latest promotion decisions",
@@ -599,27 +633,6 @@ def document() -> dict[str, Any]:
                             "The registry's models",
                         ),
                         **_errors(503),
-                    },
-                }
-            },
-            "/v1/scoreboard": {
-                "get": {
-                    "summary": "How the served forecasts did: finished matches forecast before "
-                    "kickoff, scored (RPS, log-loss, Brier) beside the de-margined closing and "
-                    "opening market on the same matches, overall, per competition, month and "
-                    "model version, with closing-line value and a reliability table",
-                    "parameters": [
-                        _PARAM_COMPETITION,
-                        {
-                            "name": "since",
-                            "in": "query",
-                            "schema": {"type": "string", "format": "date"},
-                            "description": "only matches kicking off on or after this date",
-                        },
-                    ],
-                    "responses": {
-                        "200": _json(_ref("Scoreboard"), "The scoreboard (zeros when empty)"),
-                        **_errors(422, 503),
                     },
                 }
             },

@@ -10,7 +10,9 @@ import falcon
 
 from api.errors import ApiError, invalid_field
 
-_CODE = re.compile(r"^[A-Za-z0-9 .\-]{1,40}$")
+#: What a competition query parameter may be (the document states the same pattern).
+COMPETITION_PATTERN = r"^[A-Za-z0-9 .\-]{1,40}$"
+_CODE = re.compile(COMPETITION_PATTERN)
 
 
 def json_object(req: falcon.Request) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def competition_param(req: falcon.Request, required: bool = False) -> str | None
         if required:
             raise invalid_field("competition", "competition is required")
         return None
-    if not _CODE.match(value):
+    if not _CODE.fullmatch(value):
         raise invalid_field("competition", "competition must be a code such as E0")
     return value
 

@@ -35,6 +35,17 @@ class InvalidFixture(CoreError):
         super().__init__(message)
 
 
+class SameTeam(InvalidFixture):
+    """Raised for a fixture whose two sides are one team: well formed, but no such match
+    exists, so it is answered like an unknown team (404, or an error item in a batch)."""
+
+    code = "same_team"
+
+    def item(self) -> dict[str, Any]:
+        """This error as a batch item, in the shape of the API's error body."""
+        return {"error": {"code": self.code, "message": str(self), "field": self.field}}
+
+
 def today_utc() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
@@ -91,6 +102,8 @@ def normalise_fixture(value: Any, prefix: str = "", today: dt.date | None = None
     priced = {"prices": _prices(value["prices"], f"{prefix}prices")} if "prices" in value else {}
     if "match_id" in value:
         match_id = value["match_id"]
+        if isinstance(match_id, float) and match_id.is_integer():
+            match_id = int(match_id)  # JSON has one number type: 137737.0 is an integer
         if isinstance(match_id, bool) or not isinstance(match_id, int) or match_id <= 0:
             raise InvalidFixture(f"{prefix}match_id", "match_id must be a positive integer")
         if set(value) - {"prices"} != {"match_id"}:
@@ -108,7 +121,7 @@ def normalise_fixture(value: Any, prefix: str = "", today: dt.date | None = None
             )
         fixture[name] = " ".join(text.split())
     if fixture["home_team"].casefold() == fixture["away_team"].casefold():
-        raise InvalidFixture(f"{prefix}away_team", "a team cannot play itself")
+        raise SameTeam(f"{prefix}away_team", "a team cannot play itself")
     kickoff = value.get("kickoff")
     fixture["kickoff"] = (
         (today or today_utc()).isoformat()

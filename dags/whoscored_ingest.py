@@ -1,7 +1,10 @@
 """Daily ingest: ask the workers for the coming days' fixtures and the season's results.
 
 One ``import_fixtures`` message: the workers read football-data.co.uk's ``fixtures.csv``
-(every covered division's upcoming matches with their prices). One ``scrape_fixtures``
+(every covered division's upcoming matches with their prices). One ``import_history``
+message per league for the current season's results file (idempotent: an unchanged file
+changes nothing). Where Airflow is off, the chart's ``daily-ingest`` CronJob publishes
+these two (``footcast schedule daily-ingest``). One ``scrape_fixtures``
 message per configured competition (``FOOTCAST_WHOSCORED_COMPETITIONS``); the
 ``scrape_fixtures`` actor upserts the fixtures and fans out ``scrape_match`` for the
 finished matches not yet stored. The tasks only publish: the fetching, its rate limit and
@@ -45,7 +48,16 @@ def footcast_whoscored_ingest() -> None:
 
         return publish([contracts.import_fixtures()])
 
+    @task
+    def publish_import_history(logical_date: Any = None) -> list[str]:
+        """One message per league: the current season's results file."""
+        from actors import contracts
+
+        season = season_of_day(logical_date.date())
+        return publish(contracts.season_results(competitions(), season))
+
     publish_import_fixtures()
+    publish_import_history()
     publish_scrape_fixtures()
 
 

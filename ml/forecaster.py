@@ -113,15 +113,15 @@ class Forecaster:
         m /= m.sum()
         return m, lam, mu, fit is not None
 
-    def grid(
+    def forecast(
         self,
         features: Mapping[str, float],
         home_team: str,
         away_team: str,
         competition: str,
         opening_odds: Sequence[float] | Mapping[str, float] | None = None,
-    ) -> tuple[FloatArray, str]:
-        """The fixture's score grid conformed to the ensemble's 1X2, and the variant used.
+    ) -> dict[str, Any]:
+        """The forecast of one fixture.
 
         ``opening_odds`` are decimal (home, draw, away) prices published before kickoff, in
         that order or keyed ``home``/``draw``/``away``; without them (or without an odds
@@ -142,24 +142,11 @@ class Forecaster:
         dc = np.array([matrix[_HOME_WIN].sum(), matrix[_DRAW].sum(), 0.0])
         dc[2] = 1.0 - dc[0] - dc[1]
         probs = weight * dc + (1.0 - weight) * learned if dc_known else learned
-        return score_grid.conform(matrix, probs), variant
-
-    def forecast(
-        self,
-        features: Mapping[str, float],
-        home_team: str,
-        away_team: str,
-        competition: str,
-        opening_odds: Sequence[float] | Mapping[str, float] | None = None,
-    ) -> dict[str, Any]:
-        """The forecast of one fixture, every number read off its one score grid."""
-        grid, variant = self.grid(features, home_team, away_team, competition, opening_odds)
-        p_home, p_draw, p_away = score_grid.outcome_probabilities(grid)
         return {
-            "p_home": p_home,
-            "p_draw": p_draw,
-            "p_away": p_away,
-            **score_grid.summary(grid, self.top_scores),
+            "p_home": float(probs[0]),
+            "p_draw": float(probs[1]),
+            "p_away": float(probs[2]),
+            **score_grid.summary(score_grid.conform(matrix, probs), self.top_scores),
             "variant": variant,
             "model_version": self.version,
         }

@@ -16,6 +16,7 @@ forecasting meanwhile finish on the old one.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import difflib
@@ -26,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import psycopg
 import structlog
 from psycopg_pool import ConnectionPool
@@ -37,7 +39,7 @@ from etl.competitions import UnknownCompetition, competition_code
 from etl.errors import EtlError, UnknownTeam
 from etl.store.fixtures import FixtureKey, stored_match, stored_matches
 from etl.store.prices import latest_prices, prices_version
-from etl.store.reads import load_matches
+from etl.store.reads import MATCH_COLUMNS, load_matches
 from etl.teams import list_aliases, normalise
 from ml import registry
 from ml.errors import MlError
@@ -133,6 +135,7 @@ class Snapshot:
     loaded_at: float  #: unix seconds
     #: Date of the last result folded in, per competition (ISO).
     data_through: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    folded: str = ""  #: digest of the matches folded into ``state`` (``folded_digest``)
 
     @property
     def model_version(self) -> str:
@@ -200,7 +203,7 @@ class Snapshot:
                 odds=dict(odds),
                 market={k: round(v / total, DECIMALS) for k, v in implied.items()},
             )
-        elif self.forecaster.odds is not None:
+        elif has_priced_path(self.forecaster):
             warnings.append("unpriced")
         kickoff = dt.date.fromisoformat(resolved["kickoff"])
         if through is None or kickoff - dt.date.fromisoformat(through) > dt.timedelta(
@@ -231,6 +234,14 @@ class Snapshot:
         }
 
 
+def has_priced_path(forecaster: Forecaster) -> bool:
+    """Whether the forecaster reads prices when given them: an opening-odds model, or
+    stacks on the market (the priced path's two generations of forecasters)."""
+    return getattr(forecaster, "odds", None) is not None or bool(
+        getattr(forecaster, "stacks", None)
+    )
+
+
 def data_version(conn: psycopg.Connection) -> str:
     """``<results>.<prices>``: a short digest of the validated finished matches (changes
     when any is added or edited), then one of the fixtures and their price snapshots."""
@@ -256,20 +267,44 @@ def _teams(conn: psycopg.Connection, state: FeatureState) -> Teams:
     return Teams(by_spelling, by_competition)
 
 
+def folded_digest(matches: pd.DataFrame) -> str:
+    """A digest of match rows as the feature walk reads them (``load_matches`` order)."""
+    columns = [c for c in MATCH_COLUMNS if c in matches.columns]
+    hashed = pd.util.hash_pandas_object(matches[columns], index=False)
+    return hashlib.sha1(hashed.to_numpy().tobytes()).hexdigest()[:16]
+
+
 def build_state(
-    conn: psycopg.Connection, forecaster: Forecaster
-) -> tuple[FeatureState, Teams, str, dict[str, str]]:
-    """The features state after every validated match, with the model's feature settings,
-    and the date of the last result per competition."""
+    conn: psycopg.Connection, forecaster: Forecaster, previous: Snapshot | None = None
+) -> tuple[FeatureState, Teams, str, dict[str, str], str]:
+    """The features state after every validated match, with the model's feature settings;
+    the data version, the date of the last result per competition, and the digest of the
+    matches folded.
+
+    When the store holds exactly ``previous``'s matches up to its last day and only
+    gained later ones (a new matchday), ``previous``'s state is advanced by the later
+    matches alone, in a copy: the walk is the same, so the state is too, and a worker
+    serves a new matchday in a fraction of a full fold.
+    """
     version = data_version(conn)
-    matches = load_matches(conn)
-    state = FeatureState(getattr(forecaster, "feature_config", None))
-    through: dict[str, str] = {}
+    matches = everything = load_matches(conn)
+    config = getattr(forecaster, "feature_config", None)
+    state = FeatureState(config)
+    if previous is not None and previous.folded and previous.state.config == state.config:
+        last = pd.Timestamp(dt.date.fromordinal(max(previous.state.last_day, 1)))
+        earlier = matches["kickoff_date"] <= last
+        if folded_digest(matches[earlier]) == previous.folded:
+            state = previous.state
+            matches = matches[~earlier]
+            if len(matches):
+                state = copy.deepcopy(state)
     if len(matches):
         build_features(matches, state=state)
-        last = matches.groupby("competition")["kickoff_date"].max()
-        through = {str(code): day.date().isoformat() for code, day in last.items()}
-    return state, _teams(conn, state), version, through
+    through: dict[str, str] = {}
+    if len(everything):
+        last_days = everything.groupby("competition")["kickoff_date"].max()
+        through = {str(code): day.date().isoformat() for code, day in last_days.items()}
+    return state, _teams(conn, state), version, through, folded_digest(everything)
 
 
 class Predictor:
@@ -354,6 +389,8 @@ class Predictor:
         before kickoff, else None) and ``hash`` the digest of features and odds that keys
         the forecast. One store round trip per step for the whole list.
         """
+        if not fixtures:
+            return []
         snapshot = snapshot or self.snapshot
         found: list[tuple[dict[str, Any], dt.datetime | None] | MlError | EtlError] = []
         with self.connection() as conn:
@@ -415,8 +452,8 @@ class Predictor:
         if swapped.
 
         Checks are rate-limited; a thread that finds another one checking does not wait.
-        ``force`` checks the champion (and, with ``data``, the data: a ``data_changed``
-        event) now and waits for a check in progress. New data means
+        ``force`` checks the champion (and, with ``data``, the store) now and waits for a
+        check in progress. New data means
         folding the whole store again (seconds), so threads answering requests pass
         ``data=False`` and leave that to a background one.
         """
@@ -441,22 +478,21 @@ class Predictor:
             self._model_checked = self._clock()
             version = self._champion(self.settings)
             model_changed = version is not None and version != snapshot.model_version
-        version = snapshot.data_version
+        data = snapshot.data_version
         if check_data:
             self._data_checked = self._clock()
             with self.connection() as conn:
-                version = data_version(conn)
-            data_changed = version != snapshot.data_version
+                data = data_version(conn)
+            data_changed = data != snapshot.data_version
         if not (model_changed or data_changed):
             return False
         model = _load_model(self.settings)
-        if _results_version(version) != _results_version(snapshot.data_version) or _feature_config(
-            model.forecaster
-        ) != _feature_config(snapshot.forecaster):
-            self.snapshot = _snapshot(self.settings, model)
+        new_results = _results_version(data) != _results_version(snapshot.data_version)
+        if new_results or _feature_config(model.forecaster) != _feature_config(snapshot.forecaster):
+            self.snapshot = _snapshot(self.settings, model, snapshot)
         else:  # new prices or fixtures only: the state stays, the keys move
             self.snapshot = dataclasses.replace(
-                snapshot, model=model, data_version=version, loaded_at=time.time()
+                snapshot, model=model, data_version=data, loaded_at=time.time()
             )
         log.info(
             "predictor reloaded",
@@ -513,13 +549,13 @@ def _load_snapshot(settings: Settings) -> Snapshot:
     return _snapshot(settings, _load_model(settings))
 
 
-def _snapshot(settings: Settings, model: ServedModel) -> Snapshot:
+def _snapshot(settings: Settings, model: ServedModel, previous: Snapshot | None = None) -> Snapshot:
     with connect(settings) as conn:
-        state, teams, data, through = build_state(conn, model.forecaster)
+        state, teams, data, through, folded = build_state(conn, model.forecaster, previous)
     log.info(
         "predictor loaded",
         model_version=model.version,
         data_version=data,
         teams=len(teams.by_spelling),
     )
-    return Snapshot(model, state, teams, data, time.time(), through)
+    return Snapshot(model, state, teams, data, time.time(), through, folded)

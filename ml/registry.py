@@ -49,6 +49,9 @@ CHALLENGER = "challenger"
 #: Artifact path of the model inside its run, and of the backtest's per-match forecasts.
 MODEL_PATH = "model"
 PREDICTIONS_ARTIFACT = "backtest/predictions.parquet"
+#: What a run records to be rebuilt (``footcast model reproduce``).
+PARAMS_ARTIFACT = "pipeline/params.yaml"
+LOCK_ARTIFACT = "pipeline/dvc.lock"
 #: Packages a serving environment needs besides footcast itself.
 REQUIREMENTS = ("mlflow", "numpy", "pandas", "scikit-learn", "scipy", "statsmodels")
 
@@ -421,14 +424,16 @@ def model_info(settings: Settings, alias: str = CHAMPION) -> ModelInfo:
     )
 
 
-def download_predictions(settings: Settings, version: str, directory: Path) -> Path | None:
-    """The backtest forecasts logged with ``version``'s run, or None if it logged none."""
+def download_artifact(
+    settings: Settings, version: str, artifact: str, directory: Path
+) -> Path | None:
+    """One artifact of ``version``'s run in ``directory``, or None if the run has none."""
     mlflow_client = client(settings)
     found = _version(mlflow_client, version)
     if not found.run_id:
         return None
     try:
-        local = mlflow_client.download_artifacts(found.run_id, PREDICTIONS_ARTIFACT, str(directory))
+        local = mlflow_client.download_artifacts(found.run_id, artifact, str(directory))
     except (MlflowException, OSError):
         return None
     return Path(local)
@@ -458,3 +463,8 @@ def promotion_decisions(settings: Settings, limit: int = 5) -> list[dict[str, An
             }
         )
     return decisions
+
+
+def download_predictions(settings: Settings, version: str, directory: Path) -> Path | None:
+    """The backtest forecasts logged with ``version``'s run, or None if it logged none."""
+    return download_artifact(settings, version, PREDICTIONS_ARTIFACT, directory)

@@ -36,7 +36,11 @@ def _store_state(settings):
 def settings(stack_settings, shared_data):
     with connect(stack_settings, autocommit=True) as conn:
         migrate(conn)
-    return stack_settings.replace(football_data_url=(shared_data / "football-data").as_uri())
+    # Results are read with a socket timeout just above the predict timeout: an import takes
+    # longer than a prediction, so the waits below get room.
+    return stack_settings.replace(
+        football_data_url=(shared_data / "football-data").as_uri(), predict_timeout_ms=120_000
+    )
 
 
 def test_an_import_message_stores_and_gates_a_season_and_its_replay_changes_nothing(

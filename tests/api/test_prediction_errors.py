@@ -118,3 +118,38 @@ def test_bad_query_parameters_are_422(no_broker):
     assert resp.status_code == 422 and resp.json["error"]["field"] == "competition"
     resp = _call(no_broker, "GET", "/v1/scoreboard", params={"since": "last month"})
     assert resp.status_code == 422 and resp.json["error"]["field"] == "since"
+
+
+def test_a_team_playing_itself_is_no_match_a_404_naming_the_field(no_broker):
+    same = {**FIXTURE, "away_team": " arsenal "}
+    for path in ("/v1/predict", "/v1/predictions"):
+        resp = _call(no_broker, "POST", path, json=same)
+        assert resp.status_code == 404, path
+        assert resp.json["error"]["code"] == "same_team"
+        assert resp.json["error"]["field"] == "away_team"
+
+
+def test_a_team_playing_itself_in_a_batch_is_an_error_item_not_a_refused_batch(no_broker):
+    body = {"fixtures": [{**FIXTURE, "away_team": "Arsenal"}]}
+    resp = _call(no_broker, "POST", "/v1/predictions/batch", json=body)
+    assert resp.status_code == 200
+    [item] = resp.json["predictions"]
+    assert item["error"]["code"] == "same_team"
+    assert item["error"]["field"] == "fixtures[0].away_team"
+
+
+def test_a_match_id_written_with_a_zero_fraction_is_an_integer(no_broker):
+    resp = _call(no_broker, "POST", "/v1/predict", json={"match_id": 137737.0})
+    assert resp.status_code == 503 and resp.json["error"]["code"] == "broker_unavailable"
+    resp = _call(no_broker, "POST", "/v1/predict", json={"match_id": 137737.5})
+    assert resp.status_code == 422 and resp.json["error"]["field"] == "match_id"
+
+
+def test_a_competition_parameter_must_match_the_documented_pattern_to_its_end(no_broker):
+    from api.openapi import document
+
+    [param] = document()["paths"]["/v1/teams"]["get"]["parameters"]
+    assert param["schema"]["pattern"] == r"^[A-Za-z0-9 .\-]{1,40}$"
+    for value in ("", "E0\n", "x" * 41):
+        resp = _call(no_broker, "GET", "/v1/teams", params={"competition": value})
+        assert resp.status_code == 422 and resp.json["error"]["field"] == "competition"

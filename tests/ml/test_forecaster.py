@@ -91,10 +91,12 @@ def test_one_forecast_agrees_with_its_own_score_grid(trained, prices):
     _, frame, _, forecaster = trained
     row = frame.iloc[-1]
     features = row[list(forecaster.stats.features)].to_dict()
-    fixture = (features, row["home_team"], row["away_team"], "E0", prices)
-    f = forecaster.forecast(*fixture)
-    grid, variant = forecaster.grid(*fixture)
-    assert variant == f["variant"] == ("stats" if prices is None else "odds")
+    teams = (row["home_team"], row["away_team"], "E0")
+    f = forecaster.forecast(features, *teams, prices)
+    assert f["variant"] == ("stats" if prices is None else "odds")
+    # the grid the answer's goal numbers must come from: Dixon-Coles' conformed to its 1X2
+    dixon_coles = forecaster._score_matrix(features, *teams)[0]
+    grid = score_grid.conform(dixon_coles, [f["p_home"], f["p_draw"], f["p_away"]])
     assert grid.sum() == pytest.approx(1.0, abs=1e-12)
     home, draw, away = score_grid.outcome_probabilities(grid)
     assert abs(home - f["p_home"]) < 1e-9 and abs(draw - f["p_draw"]) < 1e-9

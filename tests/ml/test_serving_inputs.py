@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from core.db import connect
+from ml.predictor import has_priced_path
 from ml.serving import Serving, predict_fixtures
 from tests.serving_fixtures import FIXTURE, serving_world
 
@@ -86,7 +87,7 @@ def test_prices_in_the_request_win_over_the_stores(serving, last_match):
 
 
 def test_an_unpriced_fixture_far_past_the_last_result_says_so(serving):
-    assert serving.predictor.snapshot.forecaster.odds is not None
+    assert has_priced_path(serving.predictor.snapshot.forecaster)
     [answer] = predict_fixtures(serving, [{**FIXTURE, "kickoff": "2030-06-01"}])
     assert answer["inputs"]["prices"] is None and answer["inputs"]["market"] is None
     assert answer["inputs"]["data_through"] == "2024-05-19"
