@@ -203,7 +203,7 @@ function fixtureCard(fixture) {
   const big = edges(model, prices);
   if (big.length) {
     card.classList.add("has-edge");
-    card.append(h("p", { class: "edge" }, h("b", { text: "▲ Edge " }), big.map(edgeText).join("; ")));
+    card.append(h("p", { class: "edge" }, h("b", { text: "▲ Edge " }), edgeText(big[0])));
   }
   const top = (f.top_scores || []).slice(0, 3).map((s) => `${s.home}–${s.away} ${pct(s.p)}`).join(", ");
   card.append(h("dl", { class: "facts" },

@@ -4,21 +4,18 @@ seasons. Screenshots of every state are saved in each test's output folder.
 
 Data: scheduled fixtures are inserted into the store as the fixtures importer leaves them.
 Half of them carry a price snapshot. The track record is built the way users get one:
-fixtures of coming months are priced and served, then their results arrive; on a server
-without ``GET /v1/scoreboard`` (404) the page is handed a scoreboard of the documented shape
-(``STAND_IN_SCOREBOARD``) instead.
+fixtures of coming months are priced and served, then their results arrive.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Page
 
 from cli.processes import api_command, free_port, spawn, stop, wait_http_ok
 from core.settings import Settings
@@ -50,45 +47,6 @@ MATCHDAY = f"/?from={DAYS[0]}&to={DAYS[-1]}"
 #: Coming kickoffs (three months) whose served forecasts the track-record test scores.
 RECORD_DAYS = tuple(dt.date.today() + dt.timedelta(days=d) for d in (40, 70, 100))
 WAIT_MS = 60_000
-
-STAND_IN_SCOREBOARD = {
-    "since": "2024-01-01",
-    "competition": None,
-    "overall": {
-        "matches": 380,
-        "model": {"rps": 0.196, "log_loss": 0.985, "brier": 0.578},
-        "closing": {"rps": 0.193, "log_loss": 0.975, "brier": 0.571},
-        "opening": {"rps": 0.199, "log_loss": 0.992, "brier": 0.583},
-        "clv": {"matches": 360, "share": 0.47},
-    },
-    "by_competition": [],
-    "by_month": [
-        {
-            "month": f"2024-{m:02d}",
-            "matches": 38,
-            "model": {"rps": 0.19 + 0.004 * (m % 3), "log_loss": 0.98 + 0.01 * (m % 2)},
-            "closing": {"rps": 0.188 + 0.003 * (m % 2), "log_loss": 0.975},
-            "opening": {"rps": 0.195 + 0.002 * (m % 4), "log_loss": 0.99},
-        }
-        for m in range(1, 11)
-    ],
-    "by_model": [],
-    "reliability": [
-        {
-            "outcome": outcome,
-            "bin_low": b / 5,
-            "bin_high": (b + 1) / 5,
-            "predicted": b / 5 + 0.1,
-            "observed": b / 5 + 0.1 + shift,
-            "matches": 40,
-        }
-        for outcome, shift in (("home", 0.02), ("draw", -0.03), ("away", 0.01))
-        for b in range(4)
-    ],
-}
-STAND_IN_SCOREBOARD["by_competition"] = [
-    {"competition": "E0", **STAND_IN_SCOREBOARD["overall"]}  # type: ignore[dict-item]
-]
 
 
 def _matchday(settings: Settings) -> list[tuple[str, str]]:
@@ -202,29 +160,18 @@ def test_the_track_record_draws_rps_by_month_and_the_reliability_diagram(
     matchday, serving_world, page, tmp_path
 ):
     api, pairs = matchday
-    if api.call("GET", "/v1/scoreboard")[0] == 200:
-        scored = _score_served_forecasts(api, serving_world, pairs)
-        deadline = time.monotonic() + 60
-        while (counted := api.call("GET", "/v1/scoreboard")[2]["overall"]["matches"]) < scored:
-            assert time.monotonic() < deadline, f"{counted} of {scored} forecasts scored"
-            time.sleep(0.5)
-    else:
-
-        def stand_in(route: Route) -> None:
-            route.fulfill(
-                status=200,
-                content_type="application/json",
-                body=json.dumps(STAND_IN_SCOREBOARD),
-            )
-
-        page.route("**/v1/scoreboard*", stand_in)
+    scored = _score_served_forecasts(api, serving_world, pairs)
+    deadline = time.monotonic() + 60
+    while (counted := api.call("GET", "/v1/scoreboard")[2]["overall"]["matches"]) < scored:
+        assert time.monotonic() < deadline, f"{counted} of {scored} forecasts scored"
+        time.sleep(0.5)
     page.goto(api.base + "/#record")
     page.wait_for_selector("body[data-record=loaded]")
     assert page.locator("#record .notice").is_hidden()
     charts = page.locator("#record svg.chart")
     assert charts.count() == 5  # RPS, cumulative log-loss, reliability of H, D, A
     assert page.locator("#record svg.chart").first.locator("polyline").count() == 3
-    assert "scored forecasts" in page.locator("#record .summary").inner_text()
+    assert f"{scored} scored forecasts" in page.locator("#record .summary").inner_text()
     _shot(page, tmp_path, "track-record")
 
 
