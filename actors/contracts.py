@@ -6,7 +6,7 @@ never pay for pandas or the models, and a worker can refuse a payload it does no
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dramatiq import Message
@@ -34,6 +34,7 @@ NO_MODEL = "no_model"
 UNKNOWN_TEAM = "unknown_team"
 UNKNOWN_COMPETITION = "unknown_competition"
 UNKNOWN_MATCH = "unknown_match"
+COMPETITION_NOT_COVERED = "competition_not_covered"
 SAME_TEAM = "same_team"
 INVALID_FIXTURE = "invalid_fixture"
 
@@ -94,6 +95,18 @@ def import_history(league: str, season: str) -> Message[Any]:
     return message("etl", "import_history", payload(league=league, season=season))
 
 
+def import_fixtures(path: str | None = None, as_of: str | None = None) -> Message[Any]:
+    """Import football-data.co.uk's ``fixtures.csv`` (or ``path`` below the base URL, e.g. a
+    mirror's ``fixtures/fixtures_2024-05-16.csv``); ``as_of`` (ISO time) dates its prices."""
+    fields = {k: v for k, v in (("path", path), ("as_of", as_of)) if v is not None}
+    return message("etl", "import_fixtures", payload(**fields))
+
+
+def data_changed(batch_ids: list[int]) -> Message[Any]:
+    """Validated batches changed results or fixtures: serving folds the store in now."""
+    return message("ops", "data_changed", payload(batch_ids=[int(b) for b in batch_ids]))
+
+
 def validate_batch(batch_id: int) -> Message[Any]:
     """Run the validation gate on one stored ingest batch."""
     return message("validate", "validate_batch", payload(batch_id=int(batch_id)))
@@ -123,7 +136,8 @@ def invalidate_cache(keep_version: str) -> Message[Any]:
 
 def run_pipeline(reason: str) -> Message[Any]:
     """Run the DVC pipeline (``dvc repro``) once; ``reason`` is kept with the run's record."""
-    return message("pipeline", "run_pipeline", payload(reason=str(reason)))
+    fields = payload(reason=str(reason), requested_at=datetime.now(UTC).isoformat())
+    return message("pipeline", "run_pipeline", fields)
 
 
 def pipeline_event(event: str, fields: dict[str, Any]) -> Message[Any]:
@@ -131,3 +145,19 @@ def pipeline_event(event: str, fields: dict[str, Any]) -> Message[Any]:
     if event not in PIPELINE_EVENTS:
         raise ContractError(f"unknown pipeline event {event!r}; one of {sorted(PIPELINE_EVENTS)}")
     return message("ops", event, check_payload(payload(**fields), PIPELINE_EVENTS[event]))
+
+
+def season_results(leagues: list[str], season: str) -> list[Message[Any]]:
+    """Each league's results file of one season (the daily DAG's part besides WhoScored's)."""
+    return [import_history(league, season) for league in leagues]
+
+
+def daily_ingest(leagues: list[str], season: str) -> list[Message[Any]]:
+    """What the daily calendar asks for without Airflow: fixtures.csv with its prices, then
+    each league's results file of the current season."""
+    return [import_fixtures(), *season_results(leagues, season)]
+
+
+def weekly_retrain(reason: str) -> list[Message[Any]]:
+    """What the weekly schedule asks for: one pipeline run."""
+    return [run_pipeline(reason)]

@@ -44,9 +44,9 @@ def observe(event: str, data: Any) -> dict[str, Any]:
     return {"event": event, **fields}
 
 
-def _event_actor(event: str) -> dramatiq.Actor[[Any], dict[str, Any]]:
-    def handle(data: Any) -> dict[str, Any]:
-        return observe(event, data)
+def _event_actor(event: str) -> dramatiq.Actor[[Any], None]:
+    def handle(data: Any) -> None:
+        observe(event, data)
 
     handle.__doc__ = f"Log and count ``{event}``."
     declare = dramatiq.actor(

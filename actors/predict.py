@@ -22,26 +22,22 @@ from ml.serving import Holder, featurise_fixtures, predict_fixtures
 
 #: Most fixtures one message may carry (a matchday and then some).
 MAX_FIXTURES = 100
-#: Wait between two attempts to load the serving state while there is no champion (s).
-NO_CHAMPION_RETRY_S = 5.0
 
 serving = Holder()
 log = structlog.get_logger("footcast.actors.predict")
 
 
 def _load_serving() -> None:
-    """Load the serving state as soon as the process boots (so the first prediction does
-    not wait for it and the serving record is current at once); until a champion exists,
-    try again every few seconds. The process is ready once it is loaded."""
-    while True:
-        try:
-            serving.get()
-            return
-        except ModelNotFound as exc:
-            log.warning("no champion to serve yet", error=str(exc))
-        except Exception:
-            log.exception("serving state not loaded; trying again")
-        time.sleep(NO_CHAMPION_RETRY_S)
+    """Load the serving state before the process consumes, so no prediction waits behind the
+    load and the serving record is current at once. Without a champion (or a store) there is
+    nothing to wait for: the process consumes, answers ``no_model``, and loads at the first
+    message after a champion appears."""
+    try:
+        serving.get()
+    except ModelNotFound as exc:
+        log.warning("no champion to serve yet", error=str(exc))
+    except Exception:
+        log.exception("serving state not loaded; trying again at the next message")
 
 
 prepare(_load_serving)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pika
@@ -44,6 +45,20 @@ def broker_connection(settings: Settings, timeout_s: float = 5.0) -> pika.Blocki
         return pika.BlockingConnection(params)
     except (pika.exceptions.AMQPError, OSError) as exc:
         raise BusUnavailable("broker", str(exc) or type(exc).__name__) from exc
+
+
+@contextmanager
+def broker_session(settings: Settings, timeout_s: float = 5.0) -> Iterator[pika.BlockingConnection]:
+    """A connection for a few questions or publications, closed after; a broker error
+    inside becomes ``BusUnavailable``."""
+    connection = broker_connection(settings, timeout_s)
+    try:
+        yield connection
+    except pika.exceptions.AMQPError as exc:
+        raise BusUnavailable("broker", str(exc) or type(exc).__name__) from exc
+    finally:
+        if connection.is_open:
+            connection.close()
 
 
 class _MissingQueueNotice(logging.Filter):
@@ -85,14 +100,8 @@ def queue_status(
 ) -> dict[str, QueueStatus]:
     """Depth, consumers and dead letters of each queue (zeros for one never declared)."""
     queues = tuple(queues)
-    connection = broker_connection(settings, timeout_s)
-    try:
+    with broker_session(settings, timeout_s) as connection:
         found = declared(connection, [*queues, *(xq_name(q) for q in queues)])
-    except pika.exceptions.AMQPError as exc:
-        raise BusUnavailable("broker", str(exc) or type(exc).__name__) from exc
-    finally:
-        if connection.is_open:
-            connection.close()
     return {
         q: QueueStatus(q, *found.get(q, (0, 0)), dead_letters=found.get(xq_name(q), (0, 0))[0])
         for q in queues

@@ -1,16 +1,17 @@
 """Worker readiness: a process is ready once its actors can serve, not merely started.
 
 Actor modules register what must be in place before they can answer (the ``ml`` group: the
-champion and the feature state in memory); ``ReadyFile`` runs those preparations when the
-worker process boots and then writes ``ready-<pid>`` in the state directory, which the
-chart's readiness probe (``scripts/probe.py ready``) reads. The file goes when the process
-stops; a file whose process died is ignored by the probe.
+champion and the feature state in memory). ``ReadyFile`` runs those preparations before the
+worker process starts consuming, so a process that cannot serve yet takes no message: while
+it loads, its queue has no consumer and the API answers ``503 no_worker`` at once instead
+of holding requests behind the load. Then it writes ``ready-<pid>`` in the state directory,
+which the chart's readiness probe (``scripts/probe.py ready``) reads. The file goes when the
+process stops; a file whose process died is ignored by the probe.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,18 +35,17 @@ def ready_path(directory: str | Path, pid: int | None = None) -> Path:
 
 
 class ReadyFile(Middleware):
-    """Runs the preparations when the worker process boots, then writes its ready file
-    (if there is a state directory: ``footcast worker`` gives one)."""
+    """Runs the preparations before the worker consumes, then writes its ready file (if
+    there is a state directory: ``footcast worker`` gives one)."""
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
 
-    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
-        threading.Thread(target=self._prepare, name="footcast-readiness", daemon=True).start()
-
-    def _prepare(self) -> None:
+    def before_worker_boot(self, broker: Broker, worker: Any) -> None:
         for preparation in PREPARATIONS:
             preparation()
+
+    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
         if not self.directory:
             return
         path = ready_path(self.directory)

@@ -38,7 +38,14 @@ def on_model_promoted(data: dict[str, Any]) -> None:
 
 
 def on_data_changed(data: dict[str, Any]) -> None:
-    serving.get().refresh(force=True, data=True)
+    """Fold the store in now; a process still loading its state reads the new data anyway."""
+    current = serving.loaded()
+    if current is None:
+        return
+    before = current.predictor.data_version
+    current.refresh(force=True, data=True)
+    log.info("data folded in", batch_ids=data.get("batch_ids"), pid=os.getpid(),
+             previous=before, data_version=current.predictor.data_version)  # fmt: skip
 
 
 HANDLERS: dict[str, Handler] = {
@@ -48,14 +55,14 @@ HANDLERS: dict[str, Handler] = {
 
 
 class ListenForLifecycle(Middleware):
-    """Starts this process's lifecycle listener when the worker process boots; the process
-    is ready only once the listener is bound, so no promotion after that passes it by."""
+    """Starts this process's lifecycle listener as the worker process boots; the process
+    consumes only once the listener is bound, so no promotion after that passes it by."""
 
     def __init__(self) -> None:
         self.listener = Listener(Settings.from_env(), HANDLERS)
         prepare(self.listener.bound.wait)
 
-    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
+    def before_worker_boot(self, broker: Broker, worker: Any) -> None:
         self.listener.start()
 
 

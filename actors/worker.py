@@ -24,8 +24,13 @@ QUEUE_MODULES: dict[str, tuple[str, ...]] = {
     "etl": ("actors.scrape", "actors.ingest"),
     "validate": ("actors.validate",),
     "ml": ("actors.predict", "actors.serving_events"),
-    "ops": ("actors.heartbeat", "actors.model_events", "actors.pipeline_events"),
-    "pipeline": (),
+    "ops": (
+        "actors.heartbeat",
+        "actors.model_events",
+        "actors.pipeline_events",
+        "actors.data_events",
+    ),
+    "pipeline": ("actors.pipeline",),
 }
 
 
@@ -51,3 +56,8 @@ def boot() -> None:
     for module in actor_modules(served_queues(settings)):
         importlib.import_module(module)
     broker.add_middleware(ReadyFile(settings.worker_state_dir))
+    # messages, durations, errors, retries and dead letters per actor and queue, served by
+    # the group's main process (``footcast worker`` picks the port and the samples' dir)
+    from dramatiq.middleware.prometheus import Prometheus
+
+    broker.add_middleware(Prometheus())

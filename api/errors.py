@@ -36,12 +36,14 @@ STATUS_OF_CODE: dict[str, int] = {
     contracts.UNKNOWN_MATCH: 404,
     contracts.SAME_TEAM: 404,
     contracts.INVALID_FIXTURE: 404,
+    contracts.COMPETITION_NOT_COVERED: 422,  # known, but not one the champion forecasts
     "actor_failed": 502,
     contracts.NO_MODEL: 503,
     "no_worker": 503,
     "broker_unavailable": 503,
     "results_unavailable": 503,
     "store_unavailable": 503,
+    "registry_unavailable": 503,
     "timeout": 504,
     "internal_error": 500,
 }
@@ -80,7 +82,7 @@ def item_error(error: dict[str, Any]) -> ApiError:
     code = error.get("code", contracts.INVALID_FIXTURE)
     if code not in STATUS_OF_CODE:
         code = contracts.INVALID_FIXTURE
-    extra = {"candidates": error["candidates"]} if "candidates" in error else None
+    extra: dict[str, Any] = {k: error[k] for k in ("candidates", "competitions") if k in error}
     return coded_error(code, error.get("message", code), field=error.get("field"), extra=extra)
 
 

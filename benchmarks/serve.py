@@ -113,15 +113,7 @@ predictor = Predictor.load(settings)
 
 class Inline:
     def on_post(self, req, resp):
-        fixture = normalise_fixture(json_object(req))
-        snapshot = predictor.snapshot
-        resolved = predictor.resolve(fixture, snapshot)
-        resp.media = {
-            "fixture": resolved,
-            **snapshot.forecast(resolved, snapshot.features(resolved)),
-            "data_version": snapshot.data_version,
-            "cached": False,
-        }
+        resp.media = predictor.forecast(normalise_fixture(json_object(req)))
 
 
 app = create_app(settings)

@@ -82,8 +82,13 @@ def demo(settings: Settings, keep_running: bool | None) -> None:
         step("7. a new champion, served without a restart")
         show_promotion(settings, api_url)
 
+        step("8. the matchday page")
+        click.echo(f"open {api_url}/ in a browser: fixtures, track record, model, health")
         if keep_running if keep_running is not None else sys.stdin.isatty():
-            click.secho(f"\nfootcast is serving at {api_url}; Ctrl-C stops it.", fg="green")
+            click.secho(
+                f"\nfootcast is serving at {api_url}/ (the matchday page); Ctrl-C stops it.",
+                fg="green",
+            )
             api.wait()
     except KeyboardInterrupt:
         pass

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from cli.backup import backup
 from cli.batches import batches
 from cli.context import load_settings, pass_settings
 from cli.db import db
@@ -19,6 +20,9 @@ from cli.outages import outage_of
 from cli.ping import ping
 from cli.pipeline import pipeline
 from cli.predict import predict
+from cli.replay import replay
+from cli.schedule import schedule
+from cli.scoreboard import scoreboard
 from cli.scrape import scrape
 from cli.store import store
 from cli.teams import teams
@@ -63,6 +67,8 @@ main.add_command(evaluate)
 main.add_command(heartbeat)
 main.add_command(ping)
 main.add_command(predict)
+main.add_command(replay)
+main.add_command(scoreboard)
 main.add_command(teams)
 main.add_command(scrape)
 main.add_command(whoscored)
@@ -72,3 +78,5 @@ main.add_command(batches)
 main.add_command(model)
 main.add_command(pipeline)
 main.add_command(worker)
+main.add_command(backup)
+main.add_command(schedule)

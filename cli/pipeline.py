@@ -55,3 +55,16 @@ def event(settings: Settings, name: str, data: str) -> None:
         raise click.BadParameter(str(exc), param_hint="--data") from exc
     send(settings, message)
     click.echo(json.dumps({"published": name, **fields}))
+
+
+@pipeline.command()
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@pass_settings
+def runs(settings: Settings, limit: int) -> None:
+    """The newest pipeline runs, one JSON object a line: status, reason, model, error."""
+    from core.db import connect
+    from etl.store.pipeline_runs import recent_runs
+
+    with connect(settings) as conn:
+        for found in recent_runs(conn, limit):
+            click.echo(json.dumps(found.as_dict(), sort_keys=True))

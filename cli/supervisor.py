@@ -9,6 +9,7 @@ SIGTERM/SIGINT so a stop finishes the messages in hand.
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import threading
@@ -29,6 +30,8 @@ STABLE_S = 60.0
 #: File in the state directory holding how many worker processes make the group ready
 #: (``scripts/probe.py ready`` compares the live ``ready-<pid>`` files with it).
 EXPECTED_FILE = "expected"
+#: Directory in the state directory where the worker processes keep their metric samples.
+METRICS_DIR = "prometheus"
 
 
 class Supervisor:
@@ -60,9 +63,13 @@ class Supervisor:
             child.send_signal(signal.SIGTERM if signum == signal.SIGINT else signum)
 
     def _reset_state(self) -> None:
+        """Forget the previous worker's ready marks and metric samples (its counters start
+        again from zero, which Prometheus reads as a counter reset)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         for stale in self.state_dir.glob("ready-*"):
             stale.unlink(missing_ok=True)
+        shutil.rmtree(self.state_dir / METRICS_DIR, ignore_errors=True)
+        (self.state_dir / METRICS_DIR).mkdir()
         (self.state_dir / EXPECTED_FILE).write_text(f"{self.processes}\n")
 
     def run(self) -> int:

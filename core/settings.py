@@ -14,6 +14,8 @@ from core.errors import SettingsError
 #: The repository root; local defaults (shared data mirror, MLflow store) hang off it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "FOOTCAST_"
+#: The ``run_pipeline`` actor's own time limit (s); the setting may only be shorter.
+MAX_PIPELINE_TIME_LIMIT_S = 4 * 3600.0
 
 
 def _default_source(subdir: str, live_url: str) -> str:
@@ -70,6 +72,19 @@ class Settings:
     api_port: int = 8000  #: port of the API started by ``make run`` and ``make demo``
     worker_queues: str = ""  #: queues a worker process serves (comma-separated; empty: all)
     worker_state_dir: str = ""  #: where worker processes mark themselves ready (empty: nowhere)
+    worker_metrics_port: int = 9191  #: a worker group's Prometheus port (0: any free port)
+    #: origins whose pages may call the API from a browser (CORS), comma-separated
+    #: (``https://x.example``), or ``*``; empty: none
+    cors_origins: str = ""
+    pipeline_time_limit_s: float = 3 * 3600.0  #: one ``dvc repro``; at most 4 hours
+    #: where the pipeline worker copies the tree and keeps DVC's cache
+    pipeline_workspace: str = str(PROJECT_ROOT / "var" / "pipeline-workspace")
+    pipeline_source: str = str(PROJECT_ROOT)  #: the tree (dvc.yaml, params.yaml, code) it runs
+    dvc_remote_url: str = str(PROJECT_ROOT / "var" / "dvc-remote")  #: directory or s3://bucket
+    git_commit: str = ""  #: the image's commit (build argument); empty: ask git
+    backup_to: str = str(PROJECT_ROOT / "var" / "backups")  #: directory or s3://bucket/prefix
+    backup_keep: int = 14  #: newest backups ``footcast backup create`` keeps
+    mlflow_database_url: str = ""  #: MLflow's PostgreSQL, to back up; empty: the tracking URI's
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -96,9 +111,25 @@ class Settings:
             raise SettingsError(
                 f"FOOTCAST_LOG_FORMAT must be json, console or auto: {self.log_format}"
             )
+        if not 0 < self.pipeline_time_limit_s <= MAX_PIPELINE_TIME_LIMIT_S:
+            raise SettingsError(
+                "FOOTCAST_PIPELINE_TIME_LIMIT_S must be between 0 and"
+                f" {MAX_PIPELINE_TIME_LIMIT_S:.0f}: {self.pipeline_time_limit_s}"
+            )
         for name in ("database_url", "broker_url", "results_url", "cache_url"):
             if not urlsplit(getattr(self, name)).scheme:
                 raise SettingsError(f"FOOTCAST_{name.upper()} is not a URL")
+        for origin in self.cors_origin_list:
+            parts = urlsplit(origin)
+            if origin != "*" and not (parts.scheme in {"http", "https"} and parts.netloc):
+                raise SettingsError(
+                    f"FOOTCAST_CORS_ORIGINS must list origins such as https://x.example: {origin}"
+                )
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """The origins other sites' pages may call the API from (none by default)."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed (tests and sub-processes)."""

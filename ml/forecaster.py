@@ -4,8 +4,9 @@ A ``Forecaster`` takes a fixture's features (``FeatureState.fixture_features``),
 competition, and optionally the pre-kickoff (opening) 1X2 prices. The 1X2 probabilities are
 the ensemble of Dixon-Coles and the feature model (the opening-odds variant when prices are
 given, else the stats-only one); expected goals, over/under 2.5, both-teams-to-score and the
-likeliest scores come from the Dixon-Coles score matrix. Everything that does not depend on
-the fixture is precomputed, and the whole object pickles.
+likeliest scores come from the Dixon-Coles score matrix conformed to that 1X2
+(``ml.score_grid``), so every number of one forecast agrees. Everything that does not depend
+on the fixture is precomputed, and the whole object pickles.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ml import market
+from ml import market, score_grid
 from ml.errors import NotFitted
 from ml.features import FeatureConfig, FeatureState
 from ml.models.base import FloatArray
@@ -29,8 +30,6 @@ _LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in _K])
 _H, _A = np.indices((MAX_GOALS + 1, MAX_GOALS + 1))
 _HOME_WIN = _H > _A
 _DRAW = _H == _A
-_OVER_2_5 = (_H + _A) > 2
-_BTTS = (_H > 0) & (_A > 0)
 
 
 @dataclass(frozen=True)
@@ -120,14 +119,17 @@ class Forecaster:
         home_team: str,
         away_team: str,
         competition: str,
-        opening_odds: Sequence[float] | None = None,
+        opening_odds: Sequence[float] | Mapping[str, float] | None = None,
     ) -> dict[str, Any]:
         """The forecast of one fixture.
 
-        ``opening_odds`` are decimal (home, draw, away) prices published before kickoff;
-        without them (or without an odds model) the stats-only model is used.
+        ``opening_odds`` are decimal (home, draw, away) prices published before kickoff, in
+        that order or keyed ``home``/``draw``/``away``; without them (or without an odds
+        model) the stats-only model is used.
         """
-        matrix, lam, mu, dc_known = self._score_matrix(features, home_team, away_team, competition)
+        if isinstance(opening_odds, Mapping):
+            opening_odds = [opening_odds["home"], opening_odds["draw"], opening_odds["away"]]
+        matrix, _, _, dc_known = self._score_matrix(features, home_team, away_team, competition)
         weight = self.dc_weight
         if opening_odds is not None and self.odds is not None:
             values = {**features, **market.opening_feature_values(opening_odds)}
@@ -140,19 +142,11 @@ class Forecaster:
         dc = np.array([matrix[_HOME_WIN].sum(), matrix[_DRAW].sum(), 0.0])
         dc[2] = 1.0 - dc[0] - dc[1]
         probs = weight * dc + (1.0 - weight) * learned if dc_known else learned
-        flat = matrix.ravel()
-        top = np.argpartition(flat, -self.top_scores)[-self.top_scores :]
-        top = top[np.argsort(flat[top])[::-1]]
-        size = MAX_GOALS + 1
         return {
             "p_home": float(probs[0]),
             "p_draw": float(probs[1]),
             "p_away": float(probs[2]),
-            "xg_home": float(lam),
-            "xg_away": float(mu),
-            "p_over_2_5": float(matrix[_OVER_2_5].sum()),
-            "p_btts": float(matrix[_BTTS].sum()),
-            "top_scores": [(int(i // size), int(i % size), float(flat[i])) for i in top],
+            **score_grid.summary(score_grid.conform(matrix, probs), self.top_scores),
             "variant": variant,
             "model_version": self.version,
         }
@@ -165,7 +159,7 @@ class Forecaster:
         competition: str,
         kickoff: Any,
         season: str | None = None,
-        opening_odds: Sequence[float] | None = None,
+        opening_odds: Sequence[float] | Mapping[str, float] | None = None,
     ) -> dict[str, Any]:
         """Features from ``state`` (as it stands before the fixture), then ``forecast``."""
         features = state.fixture_features(home_team, away_team, competition, kickoff, season)

@@ -74,6 +74,27 @@ def evaluate_seasons(
             None if prices is None else [prices["home"], prices["draw"], prices["away"]],
         )
         probs[i] = forecast["p_home"], forecast["p_draw"], forecast["p_away"]
+    scores = score_against_market(target, odds, probs)
+    first_day = pd.Timestamp(target["kickoff_date"].min()).date().toordinal()
+    seen = any(
+        fit.fitted_day > first_day
+        for c, fit in forecaster.leagues.items()
+        if c in set(target["competition"])
+    )
+    return {
+        "seasons": sorted(set(target["season"].astype(str))),
+        "competitions": sorted(set(target["competition"].astype(str))),
+        **scores,
+        "seen_in_training": bool(seen),
+        "trained_through": _trained_through(forecaster),
+    }
+
+
+def score_against_market(
+    target: pd.DataFrame, odds: pd.DataFrame, probs: np.ndarray
+) -> dict[str, Any]:
+    """Scores of ``probs`` (one home/draw/away row per ``target`` match) and of the
+    de-margined closing market, on the matches that have a closing price."""
     priced = {}
     for name, method in (("market", "proportional"), ("market_shin", "shin")):
         closing = market.market_probabilities(odds, method)
@@ -85,15 +106,7 @@ def evaluate_seasons(
         name: metrics.score(frame_[[f"p_{o}" for o in OUTCOMES]].to_numpy(float)[scored], outcome)
         for name, frame_ in priced.items()
     }
-    first_day = pd.Timestamp(target["kickoff_date"].min()).date().toordinal()
-    seen = any(
-        fit.fitted_day > first_day
-        for c, fit in forecaster.leagues.items()
-        if c in set(target["competition"])
-    )
     return {
-        "seasons": sorted(set(target["season"].astype(str))),
-        "competitions": sorted(set(target["competition"].astype(str))),
         "n": int(scored.sum()),
         "matches_without_market": int((~scored).sum()),
         "metrics": {
@@ -104,8 +117,6 @@ def evaluate_seasons(
             }
             for name in metrics.METRICS
         },
-        "seen_in_training": bool(seen),
-        "trained_through": _trained_through(forecaster),
     }
 
 

@@ -42,13 +42,14 @@ FIXTURE = {"home_team": "Arsenal", "away_team": "Man United", "competition": "E0
 
 
 def train_and_register(settings: Settings, dc_weight: float, promote: bool = True) -> str:
-    """Fit a forecaster on the store's matches, register it, and make it champion."""
+    """Fit a forecaster on the store's matches (every season, so the priced path has enough
+    matches to be fitted too), register it, and make it champion."""
     with connect(settings) as conn:
         matches = load_matches(conn, ["E0"])
         odds = load_odds(conn, matches["match_id"])
     config = FeatureConfig()
     frame = prepare_frame(matches, odds, config)
-    forecaster = train_forecaster(frame, ModelSpecs(), config, dc_weight, burn_in_seasons=1)
+    forecaster = train_forecaster(frame, ModelSpecs(), config, dc_weight, burn_in_seasons=0)
     version = registry.register_model(
         settings, forecaster, {"rps": 0.2 - dc_weight / 100}, {"dc_weight": dc_weight}, {}
     )
@@ -57,31 +58,48 @@ def train_and_register(settings: Settings, dc_weight: float, promote: bool = Tru
     return version
 
 
-@pytest.fixture(scope="session")
-def serving_world(
-    base_settings: Settings, shared_data: Path, tmp_path_factory
+@contextmanager
+def store_with_champion(
+    base_settings: Settings,
+    shared_data: Path,
+    mlflow_dir: Path,
+    files: list[tuple[str, str]],
+    model_check_interval_s: float,
 ) -> Iterator[Settings]:
-    """A schema with E0 2021-22 to 2023-24 and a registry whose champion was trained on it."""
+    """A schema holding the football-data ``files`` (league, season) and a private registry
+    whose champion was trained on the store's E0 matches; the schema is dropped on exit."""
     schema = f"t_serving_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    mlflow_dir = tmp_path_factory.mktemp("mlflow")
     settings = base_settings.replace(
         database_url=f"{TEST_DATABASE_URL}?options=-csearch_path%3D{schema}",
         mlflow_tracking_uri=f"sqlite:///{mlflow_dir}/mlflow.db",
         mlflow_artifact_root=str(mlflow_dir / "artifacts"),
         football_data_url=(shared_data / "football-data").as_uri(),
-        model_check_interval_s=1.0,
+        model_check_interval_s=model_check_interval_s,
     )
-    with connect(settings) as conn:
-        migrate(conn)
-        conn.commit()
-        import_history(conn, settings.football_data_url, [("E0", s) for s in SEASONS])
-        conn.commit()
-    train_and_register(settings, dc_weight=0.3)
-    yield settings
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    try:
+        with connect(settings) as conn:
+            migrate(conn)
+            conn.commit()
+            import_history(conn, settings.football_data_url, files)
+            conn.commit()
+        train_and_register(settings, dc_weight=0.3)
+        yield settings
+    finally:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(scope="session")
+def serving_world(
+    base_settings: Settings, shared_data: Path, tmp_path_factory
+) -> Iterator[Settings]:
+    """A schema with E0 2021-22 to 2023-24 and a registry whose champion was trained on it."""
+    files = [("E0", s) for s in SEASONS]
+    mlflow_dir = tmp_path_factory.mktemp("mlflow")
+    with store_with_champion(base_settings, shared_data, mlflow_dir, files, 1.0) as settings:
+        yield settings
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -52,3 +53,15 @@ def latest_prices(
         int(match_id): Prices(float(home), float(draw), float(away), bookmaker, seen_at)
         for match_id, home, draw, away, bookmaker, seen_at in rows
     }
+
+
+def prices_version(conn: psycopg.Connection) -> str:
+    """A short digest of the price snapshots and scheduled matches: it changes when a
+    fixtures download adds prices or fixtures, so forecasts keyed by it move with them."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM price_snapshots),"
+        " (SELECT coalesce(max(seen_at)::text, '') FROM price_snapshots),"
+        " (SELECT count(*) FROM matches WHERE status = 'scheduled'),"
+        " (SELECT coalesce(max(updated_at)::text, '') FROM matches WHERE status = 'scheduled')"
+    ).fetchone()
+    return hashlib.sha1(repr(row).encode()).hexdigest()[:8]

@@ -25,7 +25,7 @@ from core.settings import Settings
 #: The first stage of ``dvc.yaml``: its start is the pipeline's start.
 FIRST_STAGE = "export"
 #: Seconds a ``footcast`` child may take to publish one message.
-PUBLISH_TIMEOUT_S = 60
+PUBLISH_TIMEOUT_S = 120
 
 
 def footcast(settings: Settings, *args: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from core.settings import Settings
 from ml import registry
@@ -30,6 +32,7 @@ from ml.features import FEATURE_NAMES
 from ml.forecaster import Forecaster
 from ml.params import load_params
 from ml.promotion import Decision, PromotionPolicy, decide
+from ml.snapshot_remote import digests, push_file
 from ml.stages.evaluate import scores
 from ml.stages.events import footcast, publish_event, stage_events
 from ml.stages.paths import Paths, write_json
@@ -71,8 +74,11 @@ def file_digest(*paths: Path) -> str:
     return digest.hexdigest()
 
 
-def git_commit(cwd: Path | None = None) -> str:
-    """HEAD's commit, ``+dirty`` if tracked files changed; ``unknown`` outside a git tree."""
+def git_commit(settings: Settings, cwd: Path | None = None) -> str:
+    """The image's commit (``FOOTCAST_GIT_COMMIT``, set at build time), else HEAD's with
+    ``+dirty`` if tracked files changed; ``unknown`` outside a git tree."""
+    if settings.git_commit:
+        return settings.git_commit
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
@@ -84,6 +90,17 @@ def git_commit(cwd: Path | None = None) -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
+
+
+def snapshot_tags(settings: Settings, paths: Paths) -> dict[str, str]:
+    """Push the snapshot to the DVC remote; its files' MD5 (the remote's keys) and SHA-256."""
+    tags = {"footcast.dvc_remote": settings.dvc_remote_url}
+    for name, path in (("matches", paths.matches), ("odds", paths.odds)):
+        md5, sha = digests(path)
+        push_file(settings.dvc_remote_url, path)
+        tags[f"footcast.snapshot.{name}.md5"] = md5
+        tags[f"footcast.snapshot.{name}.sha256"] = sha
+    return tags
 
 
 def input_example(frame: pd.DataFrame, rows: int = EXAMPLE_ROWS) -> pd.DataFrame:
@@ -179,11 +196,14 @@ def run(settings: Settings, params: dict[str, Any], paths: Paths) -> Registratio
     summary = json.loads(paths.metrics.read_text())
     predictions = pd.read_parquet(paths.predictions)
     tags = {
-        "footcast.git_commit": git_commit(),
+        "footcast.git_commit": git_commit(settings),
         "footcast.data_snapshot_sha256": file_digest(paths.matches, paths.odds),
         "footcast.model_sha256": file_digest(paths.model),
         "footcast.backtest_model": str(summary["model"]),
+        **snapshot_tags(settings, paths),
     }
+    recorded = Path(tempfile.mkdtemp(prefix="footcast-register-"))
+    (recorded / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     artifacts = {
         registry.PREDICTIONS_ARTIFACT: paths.predictions,
         "metrics/backtest.json": paths.metrics,
@@ -191,11 +211,17 @@ def run(settings: Settings, params: dict[str, Any], paths: Paths) -> Registratio
         "plots/rps_by_season.csv": paths.rps_by_season,
         "reports/validation.json": paths.validation,
         "reports/features_validation.json": paths.features_validation,
+        registry.PARAMS_ARTIFACT: recorded / "params.yaml",
     }
+    if Path("dvc.lock").is_file():  # the stages before this one, as dvc repro locked them
+        artifacts[registry.LOCK_ARTIFACT] = Path("dvc.lock")
     example = input_example(pd.read_parquet(paths.features))
-    registration = register(
-        settings, forecaster, summary, predictions, params, tags, artifacts, example
-    )
+    try:
+        registration = register(
+            settings, forecaster, summary, predictions, params, tags, artifacts, example
+        )
+    finally:
+        shutil.rmtree(recorded)
     headline = {k: v for k, v in flat_metrics(summary).items() if k in HEADLINE_METRICS}
     publish_event(settings, "challenger_registered", version=registration.version, metrics=headline)
     if registration.promoted:

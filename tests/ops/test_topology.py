@@ -8,11 +8,9 @@ from __future__ import annotations
 import functools
 import json
 import time
-import uuid
 from pathlib import Path
 
 import psutil
-import psycopg
 import pytest
 import redis
 import yaml
@@ -22,12 +20,8 @@ from actors.bus import Bus
 from actors.queue_status import queue_status
 from cli.processes import spawn, stop, worker_command
 from core.cache import namespace
-from core.db import connect
-from etl.history import import_history
-from etl.migrate import migrate
-from tests.conftest import TEST_DATABASE_URL
 from tests.ops.faults import wait_until, worker_children
-from tests.serving_fixtures import FIXTURE, train_and_register
+from tests.serving_fixtures import FIXTURE, store_with_champion, train_and_register
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
 
@@ -47,29 +41,12 @@ def _bytes(quantity: str) -> int:
 
 @pytest.fixture(scope="module")
 def five_leagues(base_settings, shared_data, tmp_path_factory):
-    """Five leagues' last three seasons in a schema, and a champion trained on the store."""
-    schema = f"t_topology_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
+    """Five leagues' last three seasons in a schema, and a champion trained on the store;
+    promotions must arrive by the event, not by the champion watch (every 30 s here)."""
+    files = [(league, season) for league in LEAGUES for season in SEASONS]
     mlflow_dir = tmp_path_factory.mktemp("mlflow")
-    settings = base_settings.replace(
-        database_url=f"{TEST_DATABASE_URL}?options=-csearch_path%3D{schema}",
-        mlflow_tracking_uri=f"sqlite:///{mlflow_dir}/mlflow.db",
-        mlflow_artifact_root=str(mlflow_dir / "artifacts"),
-        football_data_url=(shared_data / "football-data").as_uri(),
-        model_check_interval_s=30.0,  # promotions must arrive by the event, not the watch
-    )
-    with connect(settings) as conn:
-        migrate(conn)
-        conn.commit()
-        import_history(
-            conn, settings.football_data_url, [(lg, s) for lg in LEAGUES for s in SEASONS]
-        )
-        conn.commit()
-    train_and_register(settings, dc_weight=0.3)
-    yield settings
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with store_with_champion(base_settings, shared_data, mlflow_dir, files, 30.0) as settings:
+        yield settings
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ def _started(results_redis, message, times):
     return results_redis.get(deliveries_key(message.message_id)) == str(times).encode()
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(180)
 def test_a_message_whose_worker_is_killed_mid_flight_completes_on_the_next_worker(
     broker_settings, start_worker, make_bus, results_redis
 ):
@@ -30,7 +30,7 @@ def test_a_message_whose_worker_is_killed_mid_flight_completes_on_the_next_worke
     kill_hard(doomed)
 
     survivor = start_worker(broker_settings, threads=1)
-    result = bus.wait(message, 30_000)
+    result = bus.wait(message, 90_000)
     assert result["echo"] == {"v": 1, "message": "survivor", "sleep_ms": 3000}
     answered_by = int(result["worker"].rpartition(":")[2])
     assert answered_by not in killed
@@ -39,7 +39,7 @@ def test_a_message_whose_worker_is_killed_mid_flight_completes_on_the_next_worke
     assert sum(dead_letter_counts(broker_settings).values()) == 0
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(180)
 def test_a_message_that_keeps_killing_its_worker_is_dead_lettered_with_the_reason(
     broker_settings, start_worker, make_bus, results_redis
 ):
@@ -52,7 +52,7 @@ def test_a_message_that_keeps_killing_its_worker_is_dead_lettered_with_the_reaso
 
     survivor = start_worker(settings, threads=1)
     with pytest.raises(ActorFailed, match=r"exceeded 1 deliveries \(worker crashed"):
-        bus.wait(message, 30_000)
+        bus.wait(message, 90_000)
     letter = get_dead_letter(settings, message.message_id)
     assert letter.queue == "ml"
     assert letter.error == (

@@ -11,7 +11,7 @@ from itertools import count
 import falcon.testing
 import pytest
 
-from actors.queue_status import queue_status
+from actors.queue_status import CONSUMERS_TTL_S, queue_status
 from api.app import create_app
 from cli.processes import stop
 from tests.ops.faults import wait_until, worker_children
@@ -31,7 +31,7 @@ def _predict(client):
     return resp.status_code, resp, time.monotonic() - started
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(600)
 def test_a_killed_worker_child_gives_fast_503s_until_the_supervisor_has_restarted_it(
     serving_settings, start_worker
 ):
@@ -43,18 +43,19 @@ def test_a_killed_worker_child_gives_fast_503s_until_the_supervisor_has_restarte
 
     os.kill(child.pid, signal.SIGKILL)
     wait_until(lambda: queue_status(settings, ["ml"])["ml"].consumers == 0, 10, "no consumer")
+    time.sleep(CONSUMERS_TTL_S)  # the API trusts the count it read for up to this long
     refused = []
-    for attempt in count():
-        status, resp, took_s = _predict(client)
-        if status == 200:
-            break
+    deadline = time.monotonic() + 300  # the restarted process loads the model first
+    while (answer := _predict(client))[0] != 200:
+        status, resp, took_s = answer
         assert status == 503, resp.json
         assert resp.json["error"]["code"] == "no_worker"
         assert resp.headers["retry-after"] == "1"
         refused.append(took_s)
-        assert attempt < 2000, "no prediction after the restart"
-        time.sleep(0.05)
-    assert refused and max(refused) < 1.0
+        assert time.monotonic() < deadline, "no prediction after the restart"
+        time.sleep(0.1)
+    # each refusal is immediate: a small fraction of the 10 s the client would have waited
+    assert refused and max(refused) < 2.0
     assert supervisor.poll() is None
     [restarted] = worker_children(supervisor)
     assert restarted.pid != child.pid
