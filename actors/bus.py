@@ -16,36 +16,14 @@ from dramatiq.results import ResultFailure, ResultMissing, ResultTimeout
 from dramatiq.results.backends.redis import RedisBackend
 
 from actors.broker import build_broker, results_backend
+
+# The producer's errors are defined with every other bus error, and reachable from here.
+from actors.errors import ActorFailed as ActorFailed
+from actors.errors import BusError as BusError
+from actors.errors import BusUnavailable as BusUnavailable
+from actors.errors import NoConsumer as NoConsumer
+from actors.errors import ResultNotReady as ResultNotReady
 from core.settings import Settings
-
-
-class BusError(Exception):
-    """Root of the errors a producer sees."""
-
-
-class BusUnavailable(BusError):
-    """Raised when the broker or the results backend cannot be reached."""
-
-    def __init__(self, component: str, detail: str) -> None:
-        self.component = component
-        super().__init__(f"{component} unavailable: {detail}")
-
-
-class NoConsumer(BusError):
-    """Raised instead of sending when no worker consumes the message's queue: the message
-    would only wait, and its sender with it."""
-
-    def __init__(self, queue: str) -> None:
-        self.queue = queue
-        super().__init__(f"no worker consumes the {queue} queue")
-
-
-class ResultNotReady(BusError):
-    """Raised when a result did not arrive in time; the message is still queued or running."""
-
-
-class ActorFailed(BusError):
-    """Raised when the actor failed for good; carries the actor's error message."""
 
 
 class Bus:

@@ -11,6 +11,8 @@ from typing import Any
 
 from dramatiq import Message
 
+from actors.errors import ContractError as ContractError
+
 #: Payload schema version; a worker dead-letters a message whose version it does not know.
 SCHEMA_VERSION = 1
 
@@ -26,8 +28,15 @@ PIPELINE_EVENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-class ContractError(ValueError):
-    """Raised when a payload does not follow its message contract."""
+#: Codes of the error item a ``predict`` result holds for a fixture it could not forecast;
+#: the API answers each with the status its table gives (``api/errors.py``).
+NO_MODEL = "no_model"
+UNKNOWN_TEAM = "unknown_team"
+UNKNOWN_COMPETITION = "unknown_competition"
+UNKNOWN_MATCH = "unknown_match"
+COMPETITION_NOT_COVERED = "competition_not_covered"
+SAME_TEAM = "same_team"
+INVALID_FIXTURE = "invalid_fixture"
 
 
 def payload(**fields: Any) -> dict[str, Any]:

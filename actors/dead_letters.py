@@ -24,9 +24,10 @@ import pika.exceptions
 import redis
 from dramatiq.common import q_name, xq_name
 
-from actors.bus import BusError, BusUnavailable
 from actors.contracts import QUEUES
 from actors.delivery_limit import deliveries_key
+from actors.errors import BusUnavailable, ReplayFailed
+from actors.errors import DeadLetterNotFound as DeadLetterNotFound
 from actors.middleware import REASON_TTL_MS, reason_key
 from actors.queue_status import broker_connection, declared, queue_status
 from core.redis import results_client
@@ -36,14 +37,6 @@ from core.settings import Settings
 RAW_ID_PREFIX = "raw-"
 #: Options a replay drops: they describe the failed attempts, not the message.
 ATTEMPT_OPTIONS = ("retries", "traceback", "requeue_timestamp", "eta")
-
-
-class DeadLetterNotFound(BusError):
-    """Raised when no dead-letter queue holds a message with the given id."""
-
-
-class ReplayFailed(BusError):
-    """Raised when RabbitMQ did not confirm a republished message; it stays dead-lettered."""
 
 
 @dataclass(frozen=True)

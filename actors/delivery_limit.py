@@ -15,7 +15,8 @@ import redis
 import structlog
 from dramatiq import Middleware
 from dramatiq.broker import Broker, MessageProxy
-from dramatiq.middleware import SkipMessage
+
+from actors.errors import DeliveryLimitExceeded
 
 #: Key prefix of delivery counters in the results Redis, followed by the message id.
 DELIVERIES_KEY_PREFIX = "footcast:deliveries:"
@@ -27,10 +28,6 @@ log = structlog.get_logger("footcast.delivery_limit")
 
 def deliveries_key(message_id: str) -> str:
     return f"{DELIVERIES_KEY_PREFIX}{message_id}"
-
-
-class DeliveryLimitExceeded(SkipMessage):
-    """Raised when a message was started more often than allowed without ever finishing."""
 
 
 class DeliveryLimit(Middleware):

@@ -14,7 +14,7 @@ from typing import Any
 import dramatiq
 import structlog
 
-from actors.contracts import ContractError, check_payload
+from actors.contracts import NO_MODEL, ContractError, check_payload
 from actors.readiness import prepare
 from core.fixtures import InvalidFixture, normalise_fixture
 from ml.errors import ModelNotFound
@@ -87,7 +87,7 @@ def predict(data: Any) -> dict[str, Any]:
     try:
         current = serving.get()
     except ModelNotFound as exc:
-        no_model = {"error": {"code": "no_model", "message": str(exc)}}
+        no_model = {"error": {"code": NO_MODEL, "message": str(exc)}}
         return {"predictions": [no_model] * len(fixtures), "queue_wait_ms": queue_wait_ms}
     current.refresh()
     return {"predictions": predict_fixtures(current, fixtures), "queue_wait_ms": queue_wait_ms}

@@ -12,12 +12,41 @@ from typing import Any
 import falcon
 import structlog
 
-from actors.bus import ActorFailed, BusUnavailable, NoConsumer, ResultNotReady
-from actors.contracts import ContractError
+from actors import contracts
+from actors.errors import ActorFailed, BusUnavailable, ContractError, NoConsumer, ResultNotReady
+from core.errors import StoreUnavailable
 from core.fixtures import InvalidFixture, SameTeam
 
 #: Seconds a client should wait before retrying after a 503.
 RETRY_AFTER_S = 1
+
+#: The HTTP status of every error code the API answers with, its own and the ones a worker
+#: puts in a fixture's error item; a 503 always carries ``Retry-After``.
+STATUS_OF_CODE: dict[str, int] = {
+    "empty_body": 400,
+    "malformed_json": 400,
+    "unknown_prediction": 404,
+    "body_too_large": 413,
+    "unsupported_media_type": 415,
+    "invalid_body": 422,
+    "invalid_field": 422,
+    "invalid_message": 422,
+    contracts.UNKNOWN_TEAM: 404,
+    contracts.UNKNOWN_COMPETITION: 404,
+    contracts.UNKNOWN_MATCH: 404,
+    contracts.SAME_TEAM: 404,
+    contracts.INVALID_FIXTURE: 404,
+    contracts.COMPETITION_NOT_COVERED: 422,  # known, but not one the champion forecasts
+    "actor_failed": 502,
+    contracts.NO_MODEL: 503,
+    "no_worker": 503,
+    "broker_unavailable": 503,
+    "results_unavailable": 503,
+    "store_unavailable": 503,
+    "registry_unavailable": 503,
+    "timeout": 504,
+    "internal_error": 500,
+}
 
 
 class ApiError(falcon.HTTPError):
@@ -39,8 +68,26 @@ class ApiError(falcon.HTTPError):
         self.extra = extra or {}
 
 
+def coded_error(
+    code: str, message: str, *, field: str | None = None, extra: dict[str, Any] | None = None
+) -> ApiError:
+    """The answer for an error ``code``, with the status the table gives it."""
+    status = STATUS_OF_CODE[code]
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    return ApiError(status, code, message, field=field, headers=headers, extra=extra)
+
+
+def item_error(error: dict[str, Any]) -> ApiError:
+    """A worker's error item for a fixture it could not forecast, as the client's answer."""
+    code = error.get("code", contracts.INVALID_FIXTURE)
+    if code not in STATUS_OF_CODE:
+        code = contracts.INVALID_FIXTURE
+    extra: dict[str, Any] = {k: error[k] for k in ("candidates", "competitions") if k in error}
+    return coded_error(code, error.get("message", code), field=error.get("field"), extra=extra)
+
+
 def invalid_field(field: str, message: str) -> ApiError:
-    return ApiError(422, "invalid_field", message, field=field)
+    return coded_error("invalid_field", message, field=field)
 
 
 def _code_from_title(title: str | None) -> str:
@@ -64,21 +111,22 @@ def _bus_unavailable(
     req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any
 ) -> None:
     assert isinstance(exc, BusUnavailable)
-    raise ApiError(
-        503,
-        f"{exc.component}_unavailable",
-        f"the {exc.component} is unavailable; retry shortly",
-        headers={"Retry-After": str(RETRY_AFTER_S)},
+    raise coded_error(
+        f"{exc.component}_unavailable", f"the {exc.component} is unavailable; retry shortly"
     )
+
+
+def _store_unavailable(
+    req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any
+) -> None:
+    raise coded_error("store_unavailable", "the store is unavailable; retry shortly")
 
 
 def _no_consumer(req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any) -> None:
     assert isinstance(exc, NoConsumer)
-    raise ApiError(
-        503,
+    raise coded_error(
         "no_worker",
         f"no worker serves the {exc.queue} queue right now; retry shortly",
-        headers={"Retry-After": str(RETRY_AFTER_S)},
         extra={"queue": exc.queue},
     )
 
@@ -86,17 +134,17 @@ def _no_consumer(req: falcon.Request, resp: falcon.Response, exc: Exception, par
 def _result_not_ready(
     req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any
 ) -> None:
-    raise ApiError(504, "timeout", "the result did not arrive in time")
+    raise coded_error("timeout", "the result did not arrive in time")
 
 
 def _actor_failed(req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any) -> None:
-    raise ApiError(502, "actor_failed", str(exc))
+    raise coded_error("actor_failed", str(exc))
 
 
 def _contract_error(
     req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any
 ) -> None:
-    raise ApiError(422, "invalid_message", str(exc))
+    raise coded_error("invalid_message", str(exc))
 
 
 def _invalid_fixture(
@@ -104,7 +152,7 @@ def _invalid_fixture(
 ) -> None:
     assert isinstance(exc, InvalidFixture)
     if isinstance(exc, SameTeam):
-        raise ApiError(404, exc.code, str(exc), field=exc.field)
+        raise coded_error(contracts.SAME_TEAM, str(exc), field=exc.field)
     raise invalid_field(exc.field, str(exc))
 
 
@@ -112,7 +160,7 @@ def _unexpected(req: falcon.Request, resp: falcon.Response, exc: Exception, para
     if isinstance(exc, falcon.HTTPError):
         raise exc
     structlog.get_logger("footcast.api").exception("unhandled error", path=req.path)
-    raise ApiError(500, "internal_error", "internal error; see the server log for the request id")
+    raise coded_error("internal_error", "internal error; see the server log for the request id")
 
 
 def install_error_handling(app: falcon.App) -> None:
@@ -120,6 +168,7 @@ def install_error_handling(app: falcon.App) -> None:
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(BusUnavailable, _bus_unavailable)
+    app.add_error_handler(StoreUnavailable, _store_unavailable)
     app.add_error_handler(NoConsumer, _no_consumer)
     app.add_error_handler(ResultNotReady, _result_not_ready)
     app.add_error_handler(ActorFailed, _actor_failed)

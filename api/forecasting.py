@@ -18,7 +18,7 @@ from dramatiq import Message
 
 from actors import contracts
 from actors.bus import ActorFailed, Bus, BusUnavailable, ResultNotReady
-from api.errors import ApiError
+from api.errors import STATUS_OF_CODE, ApiError
 from api.metrics import Metrics
 from core.cache import Cache, served_answer
 from core.serving import read_serving
@@ -40,7 +40,7 @@ class PredictionTimeout(ApiError):
 
     def __init__(self, task_id: str, timeout_ms: int) -> None:
         super().__init__(
-            504,
+            STATUS_OF_CODE["timeout"],
             "timeout",
             f"no answer within {timeout_ms} ms; the prediction goes on, poll its URL",
             headers={"Location": task_url(task_id)},

@@ -10,7 +10,7 @@ from typing import Any
 import falcon
 import structlog
 
-from api.errors import ApiError
+from api.errors import coded_error
 
 #: Largest request body accepted (bytes).
 MAX_BODY_BYTES = 64 * 1024
@@ -36,7 +36,7 @@ class BodyLimit:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         if req.content_length and req.content_length > MAX_BODY_BYTES:
-            raise ApiError(413, "body_too_large", f"request body over {MAX_BODY_BYTES} bytes")
+            raise coded_error("body_too_large", f"request body over {MAX_BODY_BYTES} bytes")
 
 
 class AccessLog:

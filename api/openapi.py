@@ -11,6 +11,7 @@ from typing import Any
 import falcon
 
 from api.validation import COMPETITION_PATTERN
+from core.fixtures import KICKOFF_PATTERN, MAX_MATCH_ID, NAME_PATTERN
 
 _STR = {"type": "string"}
 _NUM = {"type": "number"}
@@ -28,9 +29,6 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}
 
-
-#: A name with at least one character that is not white space.
-_NOT_BLANK = r"\S"
 
 SCHEMAS: dict[str, Any] = {
     "ErrorBody": {
@@ -66,25 +64,26 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 80,
-                "pattern": _NOT_BLANK,
+                "pattern": NAME_PATTERN,
                 "examples": ["Arsenal"],
             },
             "away_team": {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 80,
-                "pattern": _NOT_BLANK,
+                "pattern": NAME_PATTERN,
                 "examples": ["Chelsea"],
             },
             "competition": {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 80,
-                "pattern": _NOT_BLANK,
+                "pattern": NAME_PATTERN,
                 "examples": ["E0"],
             },
             "kickoff": {
                 "type": ["string", "null"],
+                "pattern": KICKOFF_PATTERN,
                 "description": "ISO date or date-time; today (UTC) when omitted or null",
                 "examples": ["2024-08-17"],
             },
@@ -95,7 +94,10 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["match_id"],
         "additionalProperties": False,
-        "properties": {"match_id": {"type": "integer", "minimum": 1}, "prices": _ref("Prices")},
+        "properties": {
+            "match_id": {"type": "integer", "minimum": 1, "maximum": MAX_MATCH_ID},
+            "prices": _ref("Prices"),
+        },
     },
     "Prices": {
         "type": "object",

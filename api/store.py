@@ -13,8 +13,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from actors.bus import BusUnavailable
 from core.db import open_pool
+from core.errors import StoreUnavailable
 from core.settings import Settings
 from etl.scoreboard import scoreboard
 from etl.store.fixtures import upcoming_fixtures
@@ -42,7 +42,7 @@ class StoreReader:
             with self._connection() as conn:
                 return query(conn)
         except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise BusUnavailable("store", str(exc) or type(exc).__name__) from exc
+            raise StoreUnavailable(str(exc) or type(exc).__name__) from exc
 
     def fixtures(
         self, competition: str | None, start: dt.date, end: dt.date, limit: int

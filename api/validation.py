@@ -8,7 +8,7 @@ from typing import Any
 
 import falcon
 
-from api.errors import ApiError, invalid_field
+from api.errors import coded_error, invalid_field
 
 #: What a competition query parameter may be (the document states the same pattern).
 COMPETITION_PATTERN = r"^[A-Za-z0-9 .\-]{1,40}$"
@@ -18,15 +18,15 @@ _CODE = re.compile(COMPETITION_PATTERN)
 def json_object(req: falcon.Request) -> dict[str, Any]:
     """The body as a JSON object; 415 for another media type, 400 for malformed or empty JSON."""
     if not req.content_type or not req.content_type.startswith(falcon.MEDIA_JSON):
-        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+        raise coded_error("unsupported_media_type", "send the body as application/json")
     try:
         body = req.get_media()
     except falcon.MediaNotFoundError:
-        raise ApiError(400, "empty_body", "the request body is empty") from None
+        raise coded_error("empty_body", "the request body is empty") from None
     except falcon.MediaMalformedError:
-        raise ApiError(400, "malformed_json", "the request body is not valid JSON") from None
+        raise coded_error("malformed_json", "the request body is not valid JSON") from None
     if not isinstance(body, dict):
-        raise ApiError(422, "invalid_body", "the request body must be a JSON object")
+        raise coded_error("invalid_body", "the request body must be a JSON object")
     return body
 
 

@@ -20,7 +20,8 @@ import psycopg_pool
 import redis
 from dramatiq.errors import BrokerConnectionError
 
-from actors.bus import BusUnavailable
+from actors.errors import BusUnavailable
+from core.errors import StoreUnavailable
 from core.settings import Settings
 
 #: Loggers of connection libraries that retell, at length, what the one line says.
@@ -49,7 +50,7 @@ RABBITMQ = Service("RabbitMQ", "FOOTCAST_BROKER_URL", 11)
 RESULTS_REDIS = Service("Redis (results)", "FOOTCAST_RESULTS_URL", 12)
 CACHE_REDIS = Service("Redis (cache)", "FOOTCAST_CACHE_URL", 13)
 
-_BY_COMPONENT = {"broker": RABBITMQ, "results": RESULTS_REDIS, "store": POSTGRES}
+_BY_COMPONENT = {"broker": RABBITMQ, "results": RESULTS_REDIS}
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -78,7 +79,7 @@ def outage_of(exc: BaseException, settings: Settings) -> Service | None:
             if service is RESULTS_REDIS and isinstance(error.__cause__, redis.RedisError):
                 return _redis_service(error.__cause__, settings)
             return service
-        if isinstance(error, psycopg_pool.PoolTimeout):
+        if isinstance(error, StoreUnavailable | psycopg_pool.PoolTimeout):
             return POSTGRES
         if isinstance(error, psycopg.OperationalError) and "connection" in str(error):
             return POSTGRES

@@ -11,3 +11,8 @@ class SettingsError(CoreError):
 
 class InvalidSeason(CoreError, ValueError):
     """Raised when a season code or name cannot be read (``'2324'`` is the 2023-24 season)."""
+
+
+class StoreUnavailable(CoreError):
+    """Raised when PostgreSQL cannot be reached (a refused connection, no pooled connection in
+    time): an outage to retry after, not a fault of the request."""

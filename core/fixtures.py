@@ -11,6 +11,7 @@ omitted), prices as floats.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from core.errors import CoreError
@@ -23,8 +24,19 @@ PRICE_FIELDS = ("home", "draw", "away")
 OVERROUND_BOUNDS = (0.9, 1.5)
 #: Longest team or competition name accepted (characters).
 MAX_NAME_CHARS = 80
+#: What a team or competition name must hold: a letter or digit (the API document states it).
+NAME_PATTERN = "[0-9A-Za-z]"
 #: Kickoffs outside these years are typos, not fixtures.
 KICKOFF_YEARS = (1990, 2100)
+#: A kickoff as the API document describes it: an ISO date of those years, optionally with a
+#: time and offset (the parser is the standard library's; this tells clients the same rule).
+KICKOFF_PATTERN = (
+    r"^(199\d|20\d\d|2100)-"
+    r"((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2\d))"
+    r"(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?)?$"
+)
+#: Largest match id (the store's ids are PostgreSQL bigints).
+MAX_MATCH_ID = 2**63 - 1
 
 
 class InvalidFixture(CoreError):
@@ -104,8 +116,14 @@ def normalise_fixture(value: Any, prefix: str = "", today: dt.date | None = None
         match_id = value["match_id"]
         if isinstance(match_id, float) and match_id.is_integer():
             match_id = int(match_id)  # JSON has one number type: 137737.0 is an integer
-        if isinstance(match_id, bool) or not isinstance(match_id, int) or match_id <= 0:
-            raise InvalidFixture(f"{prefix}match_id", "match_id must be a positive integer")
+        if (
+            isinstance(match_id, bool)
+            or not isinstance(match_id, int)
+            or not 0 < match_id <= MAX_MATCH_ID
+        ):
+            raise InvalidFixture(
+                f"{prefix}match_id", f"match_id must be an integer from 1 to {MAX_MATCH_ID}"
+            )
         if set(value) - {"prices"} != {"match_id"}:
             raise InvalidFixture(f"{prefix}match_id", "give either match_id or the teams, not both")
         return {"match_id": match_id, **priced}
@@ -115,9 +133,15 @@ def normalise_fixture(value: Any, prefix: str = "", today: dt.date | None = None
         text = value.get(name)
         if text is None:
             raise InvalidFixture(field, f"{field} is required (or give match_id)")
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_NAME_CHARS:
+        if (
+            not isinstance(text, str)
+            or not re.search(NAME_PATTERN, text)
+            or len(text) > MAX_NAME_CHARS
+        ):
             raise InvalidFixture(
-                field, f"{field} must be a non-empty string of at most {MAX_NAME_CHARS} characters"
+                field,
+                f"{field} must be a string of at most {MAX_NAME_CHARS} characters"
+                " with a letter or digit",
             )
         fixture[name] = " ".join(text.split())
     if fixture["home_team"].casefold() == fixture["away_team"].casefold():

@@ -6,7 +6,8 @@ import datetime as dt
 
 import falcon
 
-from api.errors import RETRY_AFTER_S, ApiError, invalid_field
+from actors.contracts import NO_MODEL
+from api.errors import coded_error, invalid_field
 from api.forecasting import BATCH, Forecasts
 from api.store import StoreReader
 from api.validation import competition_param, date_param
@@ -29,8 +30,6 @@ class Fixtures:
         competition = competition_param(req)
         start = date_param(req, "from") or today_utc()
         end = date_param(req, "to") or start + dt.timedelta(days=DEFAULT_SPAN_DAYS)
-        if end < start:
-            raise invalid_field("to", "to must not be before from")
         try:
             limit = req.get_param_as_int("limit", min_value=1, max_value=MAX_FIXTURES)
         except falcon.HTTPInvalidParam:
@@ -78,12 +77,7 @@ class Champion:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         record = self.forecasts.serving()
         if record is None:
-            raise ApiError(
-                503,
-                "no_model",
-                "no worker has loaded a model yet",
-                headers={"Retry-After": str(RETRY_AFTER_S)},
-            )
+            raise coded_error(NO_MODEL, "no worker has loaded a model yet")
         resp.media = {
             "name": record["model_name"],
             "version": record["model_version"],

@@ -9,7 +9,7 @@ from typing import Any
 
 import falcon
 
-from api.errors import RETRY_AFTER_S, ApiError
+from api.errors import coded_error
 from core.settings import Settings
 
 #: Promotion decisions listed, newest first.
@@ -54,9 +54,6 @@ class Models:
                 "decisions": registry.promotion_decisions(self.settings, DECISIONS_LISTED),
             }
         except RegistryError as exc:
-            raise ApiError(
-                503,
-                "registry_unavailable",
-                "the model registry is unavailable; retry shortly",
-                headers={"Retry-After": str(RETRY_AFTER_S)},
+            raise coded_error(
+                "registry_unavailable", "the model registry is unavailable; retry shortly"
             ) from exc

@@ -6,7 +6,7 @@ from typing import Any
 
 import falcon
 
-from api.errors import RETRY_AFTER_S, ApiError, invalid_field
+from api.errors import coded_error, invalid_field, item_error
 from api.forecasting import BATCH, SINGLE, Forecasts, task_url
 from api.validation import json_object
 from core.fixtures import SameTeam, normalise_fixture
@@ -15,22 +15,9 @@ from core.fixtures import SameTeam, normalise_fixture
 MAX_BATCH = 100
 
 
-def fixture_error(error: dict[str, Any]) -> ApiError:
-    """A worker's answer for a fixture it could not place, as the client's error."""
-    code = error.get("code", "invalid_fixture")
-    if code == "no_model":
-        headers = {"Retry-After": str(RETRY_AFTER_S)}
-        return ApiError(503, code, error.get("message", code), headers=headers)
-    # an unknown team, competition or match is well formed but not found; a competition the
-    # champion does not cover is known but refused
-    status = 422 if code == "competition_not_covered" else 404
-    extra: dict[str, Any] = {k: error[k] for k in ("candidates", "competitions") if k in error}
-    return ApiError(status, code, error.get("message", code), field=error.get("field"), extra=extra)
-
-
 def _answered(item: dict[str, Any]) -> dict[str, Any]:
     if "error" in item:
-        raise fixture_error(item["error"])
+        raise item_error(item["error"])
     return item
 
 
@@ -62,7 +49,7 @@ class Predictions:
     def on_get_item(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         status = self.forecasts.status(task_id)
         if status is None:
-            raise ApiError(404, "unknown_prediction", f"no prediction task {task_id!r}")
+            raise coded_error("unknown_prediction", f"no prediction task {task_id!r}")
         resp.media = status
 
     def on_post_batch(self, req: falcon.Request, resp: falcon.Response) -> None:

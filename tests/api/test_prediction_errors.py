@@ -153,3 +153,32 @@ def test_a_competition_parameter_must_match_the_documented_pattern_to_its_end(no
     for value in ("", "E0\n", "x" * 41):
         resp = _call(no_broker, "GET", "/v1/teams", params={"competition": value})
         assert resp.status_code == 422 and resp.json["error"]["field"] == "competition"
+
+
+def test_every_item_code_of_the_contracts_has_one_status_and_a_503_says_when_to_retry():
+    from actors import contracts
+    from api.errors import STATUS_OF_CODE, coded_error, item_error
+
+    codes = [
+        contracts.NO_MODEL,
+        contracts.UNKNOWN_TEAM,
+        contracts.UNKNOWN_COMPETITION,
+        contracts.UNKNOWN_MATCH,
+        contracts.SAME_TEAM,
+        contracts.INVALID_FIXTURE,
+    ]
+    assert all(code in STATUS_OF_CODE for code in codes)
+    assert coded_error(contracts.NO_MODEL, "none yet").headers["Retry-After"] == "1"
+    answer = item_error({"code": contracts.UNKNOWN_TEAM, "message": "?", "candidates": ["A"]})
+    assert (answer.status_code, answer.extra) == (404, {"candidates": ["A"]})
+    assert item_error({"code": "made_up", "message": "?"}).status_code == 404
+
+
+def test_an_unreachable_store_is_a_503_store_unavailable_with_retry_after(base_settings):
+    from cli.processes import free_port
+
+    dead = f"postgresql://postgres@127.0.0.1:{free_port()}/footcast_test"
+    client = _client(base_settings.replace(database_url=dead))
+    resp = _call(client, "GET", "/v1/teams")
+    assert resp.status_code == 503 and resp.headers["retry-after"] == "1"
+    assert resp.json["error"]["code"] == "store_unavailable"

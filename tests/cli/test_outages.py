@@ -66,3 +66,9 @@ def test_a_redis_error_is_told_apart_by_the_address_it_names(base_settings):
     cache_down = redis.ConnectionError("Error 111 connecting to 127.0.0.1:6391. Refused.")
     assert outage_of(cache_down, settings) is CACHE_REDIS
     assert outage_of(ValueError("not an outage"), settings) is None
+
+
+def test_the_store_unavailable_error_is_a_postgresql_outage(base_settings):
+    from core.errors import StoreUnavailable
+
+    assert outage_of(StoreUnavailable("connection refused"), base_settings) is POSTGRES
