@@ -1,13 +1,16 @@
-"""The serving part of ``footcast demo``: data and a champion if there are none, then sync,
-async and matchday predictions over HTTP, and a promotion picked up without a restart."""
+"""The serving part of ``footcast demo``: the store as it stood on 16 May 2024 and a champion
+trained on it, the next days' fixtures with their prices served sync, async and as a batch,
+a promotion picked up without a restart, then the fixtures' results and the scoreboard."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,9 +19,12 @@ from core.cache import Cache
 from core.db import connect
 from core.settings import Settings
 
-#: The slice imported when the store has no validated matches: a league, three seasons.
+#: The demo's league, the seasons it loads, and the day its store stands on: the eve of the
+#: last rounds of 2023-24, whose fixtures file the shared data keeps.
 DEMO_LEAGUE = "E0"
 DEMO_SEASONS = ("2122", "2223", "2324")
+DEMO_DAY = dt.date(2024, 5, 16)
+DEMO_FIXTURES = "fixtures/fixtures_2024-05-16.csv"
 #: Seasons a demo model is trained on (the store's most recent ones).
 TRAIN_SEASONS = 3
 
@@ -38,23 +44,61 @@ def call(method: str, url: str, body: Any = None, timeout_s: float = 35) -> tupl
     return status, json.loads(payload), (time.perf_counter() - started) * 1000
 
 
-def ensure_data(settings: Settings) -> None:
-    """Import a small real slice with the history importer if the store has no matches."""
-    from etl.history import import_history
+def load_history(settings: Settings, mirror: Path) -> None:
+    """The league's seasons as they stood on ``DEMO_DAY``, imported the way ``footcast
+    replay`` does: earlier seasons whole, the current one cut after that day."""
+    from cli.replay import write_season_file
+    from etl.history import import_file, import_history
+    from etl.matchdays import SeasonFile
+    from etl.sources import football_data
 
-    with connect(settings) as conn:
-        row = conn.execute("SELECT count(*) FROM matches WHERE status = 'finished'").fetchone()
-        if row and row[0]:
-            click.echo(f"the store holds {row[0]} finished matches")
-            return
-        click.echo(
-            f"importing {DEMO_LEAGUE} {', '.join(DEMO_SEASONS)} from {settings.football_data_url}"
+    *earlier, current = DEMO_SEASONS
+    base = settings.football_data_url
+    fetched = asyncio.run(football_data.fetch_season(base, DEMO_LEAGUE, current))
+    write_season_file(mirror, SeasonFile.parse(fetched.body), DEMO_LEAGUE, current, DEMO_DAY)
+    with connect(settings, autocommit=True) as conn:
+        summary = import_history(conn, base, [(DEMO_LEAGUE, s) for s in earlier])
+        now = import_file(conn, mirror.as_uri(), DEMO_LEAGUE, current)
+    click.echo(
+        f"{DEMO_LEAGUE} {', '.join(earlier)}: {summary.matches} matches;"
+        f" {current} up to {DEMO_DAY:%d %B %Y}: {now.matches} matches played"
+    )
+
+
+def import_demo_fixtures(settings: Settings, mirror: Path) -> list[dict[str, Any]]:
+    """Import the fixtures file of ``DEMO_DAY`` (prices seen that day); the league's fixtures."""
+    from cli.replay import announce
+    from etl.fixtures import import_fixtures
+    from etl.sources import football_data
+    from etl.store.fixtures import upcoming_fixtures
+
+    fetched = asyncio.run(football_data.fetch(settings.football_data_url, DEMO_FIXTURES))
+    (mirror / football_data.FIXTURES_PATH).write_bytes(fetched.body)
+    as_of = dt.datetime.combine(DEMO_DAY, dt.time(12), dt.UTC)
+    with connect(settings, autocommit=True) as conn:
+        result = import_fixtures(conn, mirror.as_uri(), as_of=as_of, leagues=[DEMO_LEAGUE])
+        announce(settings, conn, result.batch_id)
+        rows = upcoming_fixtures(
+            conn,
+            competition=DEMO_LEAGUE,
+            start=DEMO_DAY,
+            end=DEMO_DAY + dt.timedelta(days=14),
+            limit=50,
         )
-        summary = import_history(
-            conn, settings.football_data_url, [(DEMO_LEAGUE, s) for s in DEMO_SEASONS]
-        )
-        conn.commit()
-    click.echo(f"imported {summary.matches} matches: {summary.as_dict()['batches']}")
+    skipped = ", ".join(f"{n} {div}" for div, n in sorted(result.skipped.items()))
+    click.echo(
+        f"{DEMO_FIXTURES}: {result.fixtures} {DEMO_LEAGUE} fixtures, {result.snapshots_added}"
+        f" price snapshots seen {as_of:%d %b %Y %H:%M} UTC; skipped: {skipped or 'none'}"
+    )
+    return [
+        {
+            "home_team": row["home_team"],
+            "away_team": row["away_team"],
+            "competition": row["competition"],
+            "kickoff": row["kickoff_date"].isoformat(),
+        }
+        for row in rows
+    ]
 
 
 def train_and_register(settings: Settings, dc_weight: float) -> str:
@@ -97,28 +141,6 @@ def ensure_champion(settings: Settings) -> str:
     return version
 
 
-def demo_fixtures(settings: Settings, count: int = 6) -> list[dict[str, Any]]:
-    """Upcoming-style fixtures: the last matchday of the newest season, return legs, the
-    August after it."""
-    with connect(settings) as conn:
-        rows = conn.execute(
-            "SELECT c.code, ht.name, at.name, m.kickoff_date FROM matches m"
-            " JOIN competitions c ON c.id = m.competition_id"
-            " JOIN teams ht ON ht.id = m.home_team_id JOIN teams at ON at.id = m.away_team_id"
-            " WHERE m.status = 'finished' ORDER BY m.kickoff_date DESC, m.id LIMIT %s",
-            (count,),
-        ).fetchall()
-    return [
-        {
-            "home_team": away,
-            "away_team": home,
-            "competition": code,
-            "kickoff": dt.date(day.year, 8, 17).isoformat(),
-        }
-        for code, home, away, day in rows
-    ]
-
-
 def describe(answer: dict[str, Any], ms: float) -> str:
     fixture, forecast = answer["fixture"], answer["forecast"]
     top = forecast["top_scores"][0]
@@ -128,12 +150,23 @@ def describe(answer: dict[str, Any], ms: float) -> str:
         f"  xG {forecast['xg_home']:.2f}-{forecast['xg_away']:.2f}"
         f"  likeliest {top['home']}-{top['away']}"
         f"  v{answer['model']['version']} cached={str(answer['cached']).lower():5} {ms:6.1f} ms"
+        f"  {_inputs(answer)}"
     )
 
 
-def show_predictions(settings: Settings, api_url: str) -> None:
-    """Sync (twice: computed, then cached), async (polled) and matchday predictions."""
-    fixtures = demo_fixtures(settings)
+def _inputs(answer: dict[str, Any]) -> str:
+    """What the answer says it used: the prices' origin and when they were seen."""
+    inputs = answer.get("inputs")
+    if inputs is None:
+        return ""
+    if inputs.get("prices") is None:
+        return "unpriced"
+    return f"prices: {inputs['prices']} {inputs.get('priced_at') or ''}".rstrip()
+
+
+def show_predictions(api_url: str, fixtures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sync (twice: computed, then cached), async (polled) and matchday predictions; the
+    batch's answers."""
     started = time.perf_counter()
     while (champion := call("GET", f"{api_url}/v1/models/champion"))[0] != 200:
         if time.perf_counter() - started > 120:
@@ -162,14 +195,17 @@ def show_predictions(settings: Settings, api_url: str) -> None:
     click.secho("\n-- a matchday: POST /v1/predictions/batch")
     status, batch, ms = call("POST", f"{api_url}/v1/predictions/batch", {"fixtures": fixtures})
     click.echo(f"{status}: {len(batch['predictions'])} fixtures answered together in {ms:.1f} ms")
+    for answer in batch["predictions"]:
+        if "error" not in answer:
+            click.echo(describe(answer, 0.0))
+    return [a for a in batch["predictions"] if "error" not in a]
 
 
-def show_promotion(settings: Settings, api_url: str) -> None:
+def show_promotion(settings: Settings, api_url: str, fixture: dict[str, Any]) -> None:
     """Register and promote a new version, announce it, and watch the API switch."""
     from cli.model import publish_promoted
     from ml import registry
 
-    fixture = demo_fixtures(settings)[0]
     _, before, _ = call("POST", f"{api_url}/v1/predict", fixture)
     old = registry.champion_version(settings) or ""
     cache = Cache.from_settings(settings)
@@ -211,3 +247,25 @@ def _cached_predictions(cache: Cache, excluding: str | None = None) -> int:
     return sum(
         1 for k in keys if excluding is None or not k[len(prefix) :].startswith(f"{excluding}-")
     )
+
+
+def show_results(settings: Settings, api_url: str, answers: list[dict[str, Any]]) -> None:
+    """Import the whole season (the fixtures' results), wait until the worker serves it, and
+    print the scoreboard of what was served."""
+    from cli.replay import Answer, announce, score_served
+    from etl.history import import_file
+
+    with connect(settings, autocommit=True) as conn:
+        result = import_file(conn, settings.football_data_url, DEMO_LEAGUE, DEMO_SEASONS[-1])
+        announce(settings, conn, result.batch_id)
+        click.echo(f"{DEMO_LEAGUE} {DEMO_SEASONS[-1]}: {result.matches} matches, results in")
+        status, board, _ = call("GET", f"{api_url}/v1/scoreboard?competition={DEMO_LEAGUE}")
+        if status == 200:
+            click.echo(json.dumps(board, indent=2))
+            return
+        served = [Answer.of(a) for a in answers]
+        scores = score_served(conn, DEMO_LEAGUE, DEMO_SEASONS[-1], served)
+    click.echo(f"the {scores['n']} fixtures served above, against the closing market:")
+    for name in ("rps", "log_loss", "brier"):
+        row = scores["metrics"][name]
+        click.echo(f"{name:>9}: served {row['model']:.4f}  market {row['market']:.4f}")

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
 import json
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from core.serving import read_serving, serving_key
 from core.settings import Settings
 from etl.competitions import season_start_year
 from etl.errors import EtlError, MissingSource
+from etl.fixtures import import_fixtures
 from etl.history import available_seasons, import_file, import_history
 from etl.matchdays import Matchday, SeasonFile
 from etl.migrate import migrate
@@ -59,6 +59,19 @@ class Answer:
     kickoff: str
     probs: tuple[float, float, float]
     priced: bool | None  #: the answer used prices (None: the answer does not say)
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Answer:
+        """The answer a ``POST /v1/predict`` body (or a batch item) gives."""
+        fixture, forecast = body["fixture"], body["forecast"]
+        inputs = body.get("inputs")
+        return cls(
+            fixture["home_team"],
+            fixture["away_team"],
+            fixture["kickoff"],
+            (forecast["p_home"], forecast["p_draw"], forecast["p_away"]),
+            None if inputs is None else inputs.get("prices") is not None,
+        )
 
 
 def call(method: str, url: str, body: Any = None, timeout_s: float = 60) -> tuple[int, Any]:
@@ -85,24 +98,19 @@ def earlier_seasons(history_url: str, league: str, season: str) -> list[tuple[st
     return [(league, s) for s in found if season_start_year(s) < start]
 
 
-def write_season_as_of(
-    directory: Path, season_file: SeasonFile, league: str, season: str, day: dt.date
+def write_season_file(
+    directory: Path,
+    season_file: SeasonFile,
+    league: str,
+    season: str,
+    last: dt.date,
+    first: dt.date | None = None,
 ) -> None:
-    """Put the season file as it stood after ``day`` into the ``file://`` mirror."""
+    """Put the season file's rows played by ``last`` (from ``first`` on, if given) into the
+    ``file://`` mirror, where the season importer reads them."""
     path = directory / football_data.season_path(league, season)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(season_file.results_through(day))
-
-
-def import_fixtures_file(conn: psycopg.Connection, path: Path, as_of: dt.datetime) -> bool:
-    """Import a fixtures.csv with the fixtures importer, its prices seen at ``as_of``;
-    False when this footcast has no fixtures importer."""
-    try:
-        fixtures = importlib.import_module("etl.fixtures")
-    except ImportError:
-        return False
-    fixtures.import_fixtures(conn, path.parent.as_uri(), as_of=as_of)
-    return True
+    path.write_bytes(season_file.results_through(last, since=first))
 
 
 def wait_served(settings: Settings, conn: psycopg.Connection, timeout_s: float) -> str:
@@ -124,6 +132,15 @@ def wait_served(settings: Settings, conn: psycopg.Connection, timeout_s: float) 
     return wanted
 
 
+def announce(settings: Settings, conn: psycopg.Connection, batch_id: int | None) -> None:
+    """Publish ``data_changed`` for an imported batch and wait until workers serve it."""
+    from cli.ingest import announce_data_changed
+
+    if batch_id is not None:
+        announce_data_changed(settings, [batch_id])
+    wait_served(settings, conn, SERVED_TIMEOUT_S)
+
+
 def ask_matchday(api_url: str, fixtures: list[dict[str, Any]]) -> tuple[list[Answer], int]:
     """Every fixture through ``POST /v1/predict``, then all of them through
     ``/v1/predictions/batch``; the sync answers and how many batch answers differed."""
@@ -132,28 +149,16 @@ def ask_matchday(api_url: str, fixtures: list[dict[str, Any]]) -> tuple[list[Ans
         status, body = call("POST", f"{api_url}/v1/predict", fixture)
         if status != 200:
             raise click.ClickException(f"POST /v1/predict {fixture} → {status}: {body}")
-        answers.append(_answer(body))
+        answers.append(Answer.of(body))
     status, batch = call("POST", f"{api_url}/v1/predictions/batch", {"fixtures": fixtures})
     if status != 200:
         raise click.ClickException(f"POST /v1/predictions/batch → {status}: {batch}")
     differ = sum(
         1
         for answer, item in zip(answers, batch["predictions"], strict=True)
-        if "error" in item or not np.allclose(answer.probs, _answer(item).probs, atol=1e-9)
+        if "error" in item or not np.allclose(answer.probs, Answer.of(item).probs, atol=1e-9)
     )
     return answers, differ
-
-
-def _answer(body: dict[str, Any]) -> Answer:
-    fixture, forecast = body["fixture"], body["forecast"]
-    inputs = body.get("inputs")
-    return Answer(
-        fixture["home_team"],
-        fixture["away_team"],
-        fixture["kickoff"],
-        (forecast["p_home"], forecast["p_draw"], forecast["p_away"]),
-        None if inputs is None else inputs.get("prices") is not None,
-    )
 
 
 def matchday_fixtures(fixtures_csv: bytes, league: str) -> list[dict[str, Any]]:
@@ -184,6 +189,8 @@ class Replay:
     matchdays: int | None = None
     #: ``GET /v1/scoreboard`` of the scratch API at the end, when it has one.
     scoreboard: Any = None
+    #: Every sync answer served, in the order asked.
+    answers: list[Answer] = field(default_factory=list)
 
     def run(self, on_matchday: Callable[[Matchday, int], None] | None = None) -> dict[str, Any]:
         from ml import registry
@@ -194,17 +201,29 @@ class Replay:
         season_file = SeasonFile.parse(fetched.body)
         days = season_file.matchdays()[: self.matchdays]
         history = earlier_seasons(self.history_url, self.league, self.season)
+        timings: dict[str, float] = {}
+
+        def lap(name: str, since: float) -> float:
+            now = time.perf_counter()
+            timings[name] = round(now - since, 1)
+            return now
+
         with scratch(self.settings, "replay") as sc:
+            mark = time.perf_counter()
             with connect(sc.settings, autocommit=True) as conn:
                 migrate(conn)
                 import_history(conn, self.history_url, history)
+            mark = lap("history_s", mark)
             replayed_as = registry.register_model(
                 sc.settings, forecaster, {}, {}, {"footcast.replay_of": version}
             )
             registry.promote(sc.settings, replayed_as)
-            answers, differ, priced_files = self._walk(sc, season_file, days, on_matchday)
+            mark = lap("model_s", mark)
+            self.answers, differ = self._walk(sc, season_file, days, on_matchday)
+            mark = lap("walk_s", mark)
             with connect(sc.settings) as conn:
-                report = score_replay(conn, forecaster, self.league, self.season, answers)
+                report = score_replay(conn, forecaster, self.league, self.season, self.answers)
+            lap("score_s", mark)
         report.update(
             league=self.league,
             season=self.season,
@@ -212,8 +231,8 @@ class Replay:
             matchdays=len(days),
             history_seasons=[s for _, s in history],
             batch_differs=differ,
-            fixtures_files_imported=priced_files,
             elapsed_s=round(time.perf_counter() - started, 1),
+            timings=timings,
         )
         return report
 
@@ -223,52 +242,72 @@ class Replay:
         season_file: SeasonFile,
         days: list[Matchday],
         on_matchday: Callable[[Matchday, int], None] | None,
-    ) -> tuple[list[Answer], int, int]:
+    ) -> tuple[list[Answer], int]:
         mirror = Path(sc.directory / "mirror")
         answers: list[Answer] = []
-        differ = imported = 0
+        differ = 0
         with running_stack(sc) as api_url, connect(sc.settings, autocommit=True) as conn:
             wait_served(sc.settings, conn, SERVED_TIMEOUT_S)
             for day in days:
-                fixtures_path = mirror / "fixtures.csv"
-                fixtures_path.write_bytes(season_file.fixtures_csv(day.first, day.last))
+                (mirror / football_data.FIXTURES_PATH).write_bytes(
+                    season_file.fixtures_csv(day.first, day.last)
+                )
                 eve = dt.datetime.combine(day.eve, dt.time(EVE_HOUR), dt.UTC)
-                imported += import_fixtures_file(conn, fixtures_path, eve)
-                fixtures = matchday_fixtures(fixtures_path.read_bytes(), self.league)
+                listed = import_fixtures(conn, sc.mirror_url, as_of=eve, leagues=[self.league])
+                announce(sc.settings, conn, listed.batch_id)
+                fixtures = matchday_fixtures(
+                    (mirror / football_data.FIXTURES_PATH).read_bytes(), self.league
+                )
                 served, batch_differs = ask_matchday(api_url, fixtures)
                 answers += served
                 differ += batch_differs
-                write_season_as_of(mirror, season_file, self.league, self.season, day.last)
-                import_file(conn, sc.mirror_url, self.league, self.season)
-                wait_served(sc.settings, conn, SERVED_TIMEOUT_S)
+                # the matchday's rows alone: the rows already served stay as they are, so
+                # workers never see the season vanish while the new batch awaits its gate
+                write_season_file(
+                    mirror, season_file, self.league, self.season, day.last, day.first
+                )
+                played = import_file(conn, sc.mirror_url, self.league, self.season)
+                announce(sc.settings, conn, played.batch_id)
                 if on_matchday is not None:
                     on_matchday(day, len(days))
             status, board = call("GET", f"{api_url}/v1/scoreboard?competition={self.league}")
         self.scoreboard = board if status == 200 else None
-        return answers, differ, imported
+        return answers, differ
+
+
+def score_served(
+    conn: psycopg.Connection, league: str, season: str, answers: list[Answer]
+) -> dict[str, Any]:
+    """The served answers and the de-margined closing market, scored on the same finished
+    matches of ``season``."""
+    from etl.store.reads import load_matches, load_odds
+    from ml.season_eval import score_against_market
+
+    target = load_matches(conn, competitions=[league], seasons=[season])
+    odds = load_odds(conn, target["match_id"].tolist())
+    by_fixture = {(a.home_team, a.away_team, a.kickoff): a for a in answers}
+    days = [d.date().isoformat() for d in target["kickoff_date"]]
+    keys = list(zip(target["home_team"], target["away_team"], days, strict=True))
+    answered = np.array([k in by_fixture for k in keys], dtype=bool)
+    probs = np.array([by_fixture[k].probs for k in keys if k in by_fixture], dtype=float)
+    return score_against_market(target[answered].reset_index(drop=True), odds, probs)
 
 
 def score_replay(
     conn: psycopg.Connection, forecaster: Any, league: str, season: str, answers: list[Answer]
 ) -> dict[str, Any]:
-    """The served answers and the closing market scored on the same finished matches, and
+    """What was served and the closing market on the same matches (``score_served``), and
     the offline evaluation of the same model on the season (``footcast evaluate --model``)."""
     from etl.store.reads import load_matches, load_odds
-    from ml.season_eval import evaluate_seasons, score_against_market
+    from ml.season_eval import evaluate_seasons
 
     matches = load_matches(conn, competitions=[league])
     odds = load_odds(conn, matches["match_id"].tolist())
     offline = evaluate_seasons(forecaster, matches, odds, [season])
-    by_fixture = {(a.home_team, a.away_team, a.kickoff): a for a in answers}
-    target = matches[matches["season"] == season]
-    days = [d.date().isoformat() for d in target["kickoff_date"]]
-    keys = list(zip(target["home_team"], target["away_team"], days, strict=True))
-    answered = np.array([k in by_fixture for k in keys], dtype=bool)
-    probs = np.array([by_fixture[k].probs for k in keys if k in by_fixture], dtype=float)
-    served = score_against_market(target[answered].reset_index(drop=True), odds, probs)
+    served = score_served(conn, league, season, answers)
     priced = [a.priced for a in answers]
     return {
-        "matches": len(target),
+        "matches": int((matches["season"] == season).sum()),
         "served": len(answers),
         "served_priced": None if None in priced else sum(bool(p) for p in priced),
         "scored": served["n"],

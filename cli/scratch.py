@@ -24,9 +24,12 @@ from core.cache import namespace
 from core.settings import PROJECT_ROOT, Settings
 from etl.store.databases import create_database, drop_database
 
-#: How often scratch workers look for a new champion and new results (s): a replay waits
-#: for every matchday's results to be served, so they look often.
-CHECK_INTERVAL_S = 0.25
+#: How often scratch workers look for a new champion (s): the scratch registry gets one
+#: just before they start.
+MODEL_CHECK_INTERVAL_S = 0.25
+#: How often they look for new data by themselves (s): seldom, new results and fixtures
+#: must reach them through ``data_changed``.
+DATA_CHECK_INTERVAL_S = 3600.0
 #: Seconds the scratch API may take to answer its readiness probe.
 READY_TIMEOUT_S = 90
 
@@ -74,8 +77,8 @@ def scratch(settings: Settings, purpose: str) -> Iterator[Scratch]:
             broker_url=_with_vhost(settings.broker_url, name),
             mlflow_tracking_uri=f"sqlite:///{directory / 'mlflow.db'}",
             mlflow_artifact_root=str(directory / "mlartifacts"),
-            model_check_interval_s=CHECK_INTERVAL_S,
-            data_check_interval_s=CHECK_INTERVAL_S,
+            model_check_interval_s=MODEL_CHECK_INTERVAL_S,
+            data_check_interval_s=DATA_CHECK_INTERVAL_S,
         )
         stack.callback(_forget_keys, scratch_settings)
         yield Scratch(scratch_settings, directory, name)
@@ -95,14 +98,16 @@ def _forget_keys(settings: Settings) -> None:
 
 
 @contextlib.contextmanager
-def running_stack(scratch_: Scratch, *, worker_threads: int = 8) -> Iterator[str]:
+def running_stack(
+    scratch_: Scratch, *, port: int | None = None, worker_threads: int = 8
+) -> Iterator[str]:
     """An API and a worker on the scratch settings; yields the API's URL once it is ready.
 
     Their logs go to ``var/log/<scratch name>-api.log`` and ``-worker.log``, which outlive
     the scratch footcast so a failed run can be read afterwards.
     """
     log_dir = PROJECT_ROOT / "var" / "log"
-    port = free_port()
+    port = port or free_port()
     settings = scratch_.settings.replace(api_port=port)
     api = spawn(api_command(port), settings, log_dir / f"{scratch_.name}-api.log")
     try:

@@ -103,9 +103,11 @@ class SeasonFile:
                 lines.append(row)
         return _encode(lines)
 
-    def results_through(self, last: dt.date) -> bytes:
-        """The season file as it stood once the matches of ``last`` were played."""
-        return _encode([list(self.header), *(list(c) for d, c in self.rows if d <= last)])
+    def results_through(self, last: dt.date, since: dt.date | None = None) -> bytes:
+        """The season file as it stood once the matches of ``last`` were played (only the
+        rows from ``since`` on, if given)."""
+        first = since or dt.date.min
+        return _encode([list(self.header), *(list(c) for d, c in self.rows if first <= d <= last)])
 
 
 def _date(text: str) -> dt.date:
