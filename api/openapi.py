@@ -16,6 +16,24 @@ from core.fixtures import KICKOFF_PATTERN, MAX_MATCH_ID, NAME_PATTERN
 _STR = {"type": "string"}
 _NUM = {"type": "number"}
 _PROB = {"type": "number", "minimum": 0, "maximum": 1}
+_SCORES = {
+    "type": "object",
+    "properties": {name: _NUM for name in ("rps", "log_loss", "brier", "accuracy", "ece")},
+}
+#: ``ml.backtest_paths.by_path``: the champion's backtest per serving path, same matches.
+_BACKTEST = {
+    "type": "object",
+    "description": "The backtest of both serving paths on the same matches: priced (answers"
+    " given the fixture's pre-kickoff prices), unpriced (stats only), and the de-margined"
+    " opening (the priced path's own input) and closing markets",
+    "properties": {
+        "n": {"type": "integer", "minimum": 0},
+        "priced": _SCORES,
+        "unpriced": _SCORES,
+        "opening_market": _SCORES,
+        "closing_market": _SCORES,
+    },
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -559,7 +577,13 @@ def document() -> dict[str, Any]:
                         "200": _json(
                             {
                                 "type": "object",
-                                "required": ["name", "version", "data_version", "metrics"],
+                                "required": [
+                                    "name",
+                                    "version",
+                                    "data_version",
+                                    "metrics",
+                                    "backtest",
+                                ],
                                 "properties": {
                                     "name": _STR,
                                     "version": _STR,
@@ -567,6 +591,7 @@ def document() -> dict[str, Any]:
                                     "loaded_at": {"type": ["string", "null"]},
                                     "data_version": _STR,
                                     "metrics": {"type": "object", "additionalProperties": _NUM},
+                                    "backtest": _BACKTEST,
                                 },
                             },
                             "The champion",

@@ -1,4 +1,5 @@
-"""``footcast evaluate``: how good the models are, measured against the betting market."""
+"""``footcast evaluate``: how good the models are, measured against the betting market:
+its de-margined opening prices (what the priced models read) and its closing prices."""
 
 from __future__ import annotations
 
@@ -58,15 +59,21 @@ def evaluate(
     model: str | None,
     refit: bool,
 ) -> None:
-    """Walk-forward backtest on the store: every model against the closing market.
+    """Walk-forward backtest on the store: every model against the opening and the closing
+    market.
 
     For each evaluated season the models are refitted on earlier matches only (cadence in
     params.yaml) and forecast the next ones; scores are on the same matches as the
-    de-margined closing market's. With --model, a registered model is scored instead.
+    de-margined opening market's (market_open: the prices the priced models read) and
+    closing market's (market). Priced models: stacked_1x2, stacked, ensemble_odds,
+    multinomial_odds; the others are stats only. With --model, a registered model is scored
+    instead.
     """
     if model is not None:
         print_evaluation(settings, model, leagues, seasons, refit, params_path, as_json)
         return
+    from ml.backtest import report, run_on_store, summarise  # statsmodels: seconds to import
+
     params = load_params(params_path)
     try:
         from ml.backtest import report, run_on_store, summarise  # seconds to import
@@ -82,9 +89,9 @@ def evaluate(
     overall = summary[(summary["competition"] == "ALL") & (summary["season"] == "ALL")]
     click.echo(f"walk-forward backtest, seasons {', '.join(result.config.test_seasons)}")
     click.echo(_table(overall.set_index("model")[list(COLUMNS)]))
-    detail = summary[(summary["model"].isin(["market", _best(overall)]))]
+    detail = summary[(summary["model"].isin(["market", "market_open", _best(overall)]))]
     detail = detail[(detail["competition"] != "ALL") | (detail["season"] != "ALL")]
-    click.echo(f"\nby league and season: {_best(overall)} against the market")
+    click.echo(f"\nby league and season: {_best(overall)} against the markets")
     pivot = detail.pivot_table(index=["competition", "season"], columns="model", values="rps")
     click.echo(_table(pivot))
 

@@ -15,9 +15,15 @@ from actors import contracts
 from actors.bus import Bus, BusError
 from cli.context import pass_settings
 from core.settings import Settings
+from ml.backtest_paths import LABELS, REPORTED, by_path
 
-#: Metrics ``status`` shows, each beside the market's.
-HEADLINE_METRICS = ("rps", "log_loss", "brier", "accuracy", "ece")
+#: Column headings of the backtest table ``status`` prints, one per ``LABELS`` entry.
+HEADINGS = {
+    "priced": "priced",
+    "unpriced": "unpriced",
+    "opening_market": "open mkt",
+    "closing_market": "close mkt",
+}
 
 
 def publish_promoted(settings: Settings, version: str, previous: str | None) -> None:
@@ -54,14 +60,17 @@ def model() -> None:
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @pass_settings
 def status(settings: Settings, as_json: bool) -> None:
-    """Champion and challenger: versions, backtest metrics, promotion decisions."""
+    """Champion and challenger: versions, the backtest of both paths (priced: with the
+    fixture's prices; unpriced: stats only) beside the opening and closing markets,
+    promotion decisions."""
     from ml.errors import MlError
 
     registry = _registry()
     found: dict[str, Any] = {}
     for alias in (registry.CHAMPION, registry.CHALLENGER):
         try:
-            found[alias] = registry.model_info(settings, alias).as_dict()
+            info = registry.model_info(settings, alias).as_dict()
+            found[alias] = {**info, "backtest": by_path(info["metrics"])}
         except registry.ModelNotFound:
             found[alias] = None
         except MlError as exc:
@@ -77,16 +86,20 @@ def _describe(alias: str, info: dict[str, Any] | None) -> str:
     """A version's headline: when it became champion, backtest against market, decision."""
     if info is None:
         return f"{alias}: none"
-    tags, scores = info["tags"], info["metrics"]
+    tags, backtest = info["tags"], info["backtest"]
     lines = [f"{alias}: version {info['version']} (created {info['created_at']})"]
     if alias == "champion" and info["promoted_at"]:
         lines.append(f"  champion since {info['promoted_at']}")
-    if "n_matches" in scores:
-        lines.append(f"  backtest on {scores['n_matches']:.0f} matches      model    market")
-        for name in HEADLINE_METRICS:
-            if name in scores:
-                market = scores.get(f"market_{name}", float("nan"))
-                lines.append(f"    {name:<24}{scores[name]:9.4f} {market:9.4f}")
+    if "n" in backtest:
+        shown = [label for label in LABELS if label in backtest]
+        lines.append(
+            f"  backtest on {backtest['n']} matches".ljust(30)
+            + "".join(f"{HEADINGS[label]:>10}" for label in shown)
+        )
+        for name in REPORTED:
+            values = [backtest[label].get(name, float("nan")) for label in shown]
+            lines.append(f"    {name:<26}" + "".join(f"{v:10.5f}" for v in values))
+        lines.append("  priced: forecasts given the fixture's 1X2 prices; unpriced: without them")
     if "footcast.promotion.decision" in tags:
         lines.append(
             f"  decision: {tags['footcast.promotion.decision']}"

@@ -3,11 +3,17 @@
 For each evaluated season, in date order, the models are refitted on all matches before a
 window (Dixon-Coles every ``refit_days``, the feature models at their own cadence) and
 forecast that window's matches. Features are read from the one ``FeatureState`` walk, so
-they too know only earlier days. Every model and the de-margined closing market are scored
-on the same matches.
+they too know only earlier days. Every model, the de-margined closing market and the
+de-margined opening market (the very prices the priced models read) are scored on the same
+matches.
+
+The priced forecast (``stacked_1x2`` from the 1X2 prices, ``stacked`` with the over/under
+and handicap prices too) pools the opening market with the stats-only ensemble's members
+(``ml.models.stack``); each season's pool is fitted on the backtest's forecasts of the
+seasons before it.
 
 Seasons listed as ``warmup_seasons`` are forecast the same way but only serve to choose the
-ensemble weights of later seasons; they are not part of the reported scores.
+ensemble weights and stacks of later seasons; they are not part of the reported scores.
 """
 
 from __future__ import annotations
@@ -18,26 +24,39 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import psycopg
 import structlog
 
-from etl.store.reads import load_matches, load_odds
+from etl.store.reads import load_market_odds, load_matches, load_odds
 from ml import market, metrics
 from ml.errors import InsufficientData
 from ml.features import FeatureConfig, build_features, day_numbers
+from ml.market import EXTRA_FEATURES
 from ml.models.base import FloatArray, OutcomeModel, outcome_codes
 from ml.models.baselines import BaseRates, Uniform
 from ml.models.dixon_coles import DixonColes
 from ml.models.ensemble import choose_weight, pool
 from ml.models.multinomial import Multinomial
+from ml.models.stack import Stack, fit_stack
 from ml.params import known_fields, section
 from ml.training import ModelSpecs
 
 log = structlog.get_logger(__name__)
 
 OUTCOMES = ("home", "draw", "away")
-MARKETS = ("market", "market_shin")
+#: Market baselines: de-margining method and price preference of each.
+MARKETS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "market": ("proportional", market.CLOSING_PREFERENCE),
+    "market_shin": ("shin", market.CLOSING_PREFERENCE),
+    "market_open": ("proportional", market.OPENING_PREFERENCE),
+}
+#: Markets beside 1X2 whose opening prices give the stacks' extra inputs.
+SIDE_MARKETS = ("ou2.5", "ah")
+#: The stats models (the unpriced ensemble's two members) the priced stacks put on the
+#: opening market.
+STACK_INPUTS = ("dixon_coles", "multinomial")
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,8 @@ class BacktestConfig:
     burn_in_seasons: int = 2  #: a league's first seasons only warm the ratings up
     ensemble_weight: float = 0.3  #: Dixon-Coles share before any season can choose it
     use_opening_odds: bool = True
+    stack_penalty: float = 10.0  #: pseudo-matches pulling each stack parameter to the market
+    stack_extras: bool = False  #: also fit ``stacked`` on over/under and handicap prices
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> BacktestConfig:
@@ -68,6 +89,8 @@ class BacktestResult:
     models: list[str]
     ensemble_weights: dict[str, dict[str, float]]
     config: BacktestConfig
+    #: per priced stack: its fitted parameters per season and ``final`` (on every season)
+    stacks: dict[str, dict[str, Stack]] = dataclasses.field(default_factory=dict)
 
     def probs(self, model: str, rows: pd.Series | None = None) -> FloatArray:
         frame = self.predictions if rows is None else self.predictions[rows]
@@ -79,18 +102,22 @@ def prepare_frame(
     odds: pd.DataFrame | None = None,
     feature_config: FeatureConfig | None = None,
 ) -> pd.DataFrame:
-    """Matches joined with their features, opening-price features (NaN where there are
-    none), the outcome code, the kickoff day number and a ``burn_in`` season index."""
+    """Matches joined with their features, opening-price features and over/under and
+    handicap signals (NaN where there are none), the outcome code, the kickoff day number
+    and a ``burn_in`` season index."""
     features = build_features(matches, feature_config)
     frame = pd.concat(
         [matches.reset_index(drop=True), features.drop(columns="match_id").reset_index(drop=True)],
         axis=1,
     )
     if odds is not None and len(odds):
-        opening = market.opening_features(odds)
-        frame = frame.join(opening, on="match_id")
+        frame = frame.join(market.opening_features(odds), on="match_id")
+        frame = frame.join(market.opening_extras(odds), on="match_id")
     else:
         frame = frame.assign(**{name: np.nan for name in market.OPENING_FEATURES})
+    for name in EXTRA_FEATURES:
+        if name not in frame.columns:
+            frame[name] = np.nan
     frame["outcome"] = outcome_codes(frame)
     frame["day"] = day_numbers(frame["kickoff_date"])
     season_rank = frame.groupby("competition")["season"].rank(method="dense").astype(int)
@@ -114,6 +141,8 @@ def run_backtest(
     specs = specs or ModelSpecs()
     if frame is None:
         frame = prepare_frame(matches, odds, feature_config)
+    missing = {name: np.nan for name in EXTRA_FEATURES if name not in frame.columns}
+    frame = frame.assign(**missing)  # a frame prepared without over/under and handicap prices
     if config.competitions is not None:
         frame = frame[frame["competition"].isin(config.competitions)].reset_index(drop=True)
     trainable = frame[frame["season_index"] >= config.burn_in_seasons]
@@ -141,7 +170,9 @@ def run_backtest(
         if test.empty:
             continue
         fitted: dict[str, tuple[OutcomeModel, int]] = {}
-        out = test[["match_id", "competition", "season", "kickoff_date", "outcome"]].copy()
+        out = test[
+            ["match_id", "competition", "season", "kickoff_date", "outcome", *EXTRA_FEATURES]
+        ].copy()
         days = test["day"].to_numpy()
         window_start = int(days.min())
         while window_start <= days.max():
@@ -181,13 +212,22 @@ def run_backtest(
         weights[ens_name] = _add_ensemble(predictions, seasons, stats_model, ens_name, config)
         models.append(ens_name)
 
+    stacks: dict[str, dict[str, Stack]] = {}
     if odds is not None and len(odds):
-        for name, method in zip(MARKETS, market.METHODS, strict=True):
-            probs = market.market_probabilities(odds, method)
+        for name, (method, preference) in MARKETS.items():
+            probs = market.market_probabilities(odds, method, preference)
             joined = predictions[["match_id"]].join(probs, on="match_id")
             for o in OUTCOMES:
                 predictions[f"{name}_{o}"] = joined[f"p_{o}"].to_numpy()
-    return BacktestResult(predictions.reset_index(drop=True), models, weights, config)
+        if has_odds:
+            variants: dict[str, tuple[str, ...]] = {"stacked_1x2": ()}
+            if config.stack_extras and predictions[list(EXTRA_FEATURES)].notna().any(axis=None):
+                variants["stacked"] = EXTRA_FEATURES
+            for name, extras in variants.items():
+                stacks[name] = _add_stack(predictions, seasons, name, extras, config.stack_penalty)
+                models.append(name)
+    result = BacktestResult(predictions.reset_index(drop=True), models, weights, config, stacks)
+    return result
 
 
 def _predict(
@@ -234,15 +274,54 @@ def _add_ensemble(
     return chosen
 
 
+def _add_stack(
+    predictions: pd.DataFrame,
+    seasons: Sequence[str],
+    name: str,
+    extras: tuple[str, ...],
+    penalty: float,
+) -> dict[str, Stack]:
+    """Put the stats models on the opening market; each season's stack is fitted on the
+    seasons forecast before it, the ``final`` one on all of them. Matches without opening
+    prices (or without the extras the stack reads) get the unpriced ensemble."""
+    market_probs = predictions[[f"market_open_{o}" for o in OUTCOMES]].to_numpy(dtype=float)
+    stats = [
+        predictions[[f"{name}_{o}" for o in OUTCOMES]].to_numpy(dtype=float)
+        for name in STACK_INPUTS
+    ]
+    x = predictions[list(extras)].to_numpy(dtype=float)
+    priced = ~np.isnan(market_probs).any(axis=1) & ~np.isnan(x).any(axis=1)
+    outcome = predictions["outcome"].to_numpy()
+    season = predictions["season"].to_numpy()
+    out = predictions[[f"ensemble_{o}" for o in OUTCOMES]].to_numpy(dtype=float)
+    chosen: dict[str, Stack] = {}
+
+    def fit(rows: npt.NDArray[np.bool_]) -> Stack:
+        inputs = [probs[rows] for probs in stats]
+        return fit_stack(
+            market_probs[rows], inputs, outcome[rows], x[rows], STACK_INPUTS, extras, penalty
+        )
+
+    for i, s in enumerate(seasons):
+        stack = chosen[s] = fit(np.isin(season, seasons[:i]) & priced)
+        now = (season == s) & priced
+        out[now] = stack.proba(market_probs[now], [probs[now] for probs in stats], x[now])
+    chosen["final"] = fit(priced)
+    for k, o in enumerate(OUTCOMES):
+        predictions[f"{name}_{o}"] = out[:, k]
+    return chosen
+
+
 def summarise(result: BacktestResult, with_market_only: bool = True) -> pd.DataFrame:
-    """Metrics of every model and the market per (competition, season), per competition,
-    per season and overall ('ALL'), on the test seasons' matches that have a market price."""
+    """Metrics of every model and the markets per (competition, season), per competition,
+    per season and overall ('ALL'), on the test seasons' matches that have both a closing
+    and an opening price (so the opening market is scored on the same matches)."""
     pred = result.predictions[result.predictions["season"].isin(result.config.test_seasons)]
     names = list(result.models)
     if "market_home" in pred.columns:
         names += list(MARKETS)
         if with_market_only:
-            pred = pred[pred["market_home"].notna()]
+            pred = pred[pred["market_home"].notna() & pred["market_open_home"].notna()]
     groups: list[tuple[str, str, pd.DataFrame]] = [("ALL", "ALL", pred)]
     groups += [("ALL", str(s), g) for s, g in pred.groupby("season", sort=True)]
     groups += [(str(c), "ALL", g) for c, g in pred.groupby("competition", sort=True)]
@@ -290,7 +369,12 @@ def run_on_store(
     matches = load_matches(conn, competitions=config.competitions)
     if matches.empty:
         raise InsufficientData("the store has no validated finished matches to evaluate")
-    odds = load_odds(conn, matches["match_id"].tolist())
+    ids = matches["match_id"].tolist()
+    odds = pd.concat(
+        [load_odds(conn, ids).assign(market="1x2")]
+        + [load_market_odds(conn, ids, side).assign(market=side) for side in SIDE_MARKETS],
+        ignore_index=True,
+    )
     return run_backtest(
         matches,
         odds,
@@ -301,22 +385,15 @@ def run_on_store(
 
 
 def report(result: BacktestResult, summary: pd.DataFrame | None = None) -> dict[str, Any]:
-    """The backtest as one JSON-able object: overall scores of every model and the market,
-    each model's gap to the market, per league and season rows, and the ensemble weights."""
+    """The backtest as one JSON-able object: overall scores of every model and the markets,
+    each model's gap to the closing and to the opening market, per league and season rows,
+    the ensemble weights and the priced stacks each season used."""
     summary = summarise(result) if summary is None else summary
     overall = summary[(summary["competition"] == "ALL") & (summary["season"] == "ALL")]
     scores = {
         str(row["model"]): {k: _number(row[k]) for k in (*metrics.METRICS, "n")}
         for _, row in overall.iterrows()
     }
-    market_scores = scores.get("market")
-    gaps = {}
-    if market_scores and market_scores["n"]:
-        for name in result.models:
-            gaps[name] = {
-                "rps_pct": round(100.0 * (scores[name]["rps"] / market_scores["rps"] - 1.0), 2),
-                "log_loss_diff": round(scores[name]["log_loss"] - market_scores["log_loss"], 4),
-            }
     rows = summary[(summary["competition"] != "ALL") | (summary["season"] != "ALL")]
     return {
         "mode": "backtest",
@@ -325,12 +402,33 @@ def report(result: BacktestResult, summary: pd.DataFrame | None = None) -> dict[
         "competitions": sorted(result.predictions["competition"].unique().tolist()),
         "n": int(overall["n"].max()) if len(overall) else 0,
         "scores": scores,
-        "vs_market": gaps,
+        "vs_market": _gaps(scores, result.models, "market"),
+        "vs_opening_market": _gaps(scores, result.models, "market_open"),
         "ensemble_weights": result.ensemble_weights,
+        "stacks": {
+            name: {season: stack.as_dict() for season, stack in by_season.items()}
+            for name, by_season in result.stacks.items()
+        },
         "breakdown": [
             {k: _number(v) if isinstance(v, float) else v for k, v in r.items()}
             for r in rows.to_dict("records")
         ],
+    }
+
+
+def _gaps(
+    scores: dict[str, dict[str, float]], models: Sequence[str], baseline: str
+) -> dict[str, dict[str, float]]:
+    """Each model's RPS gap (percent) and log-loss difference to ``baseline``."""
+    base = scores.get(baseline)
+    if not base or not base["n"]:
+        return {}
+    return {
+        name: {
+            "rps_pct": round(100.0 * (scores[name]["rps"] / base["rps"] - 1.0), 2),
+            "log_loss_diff": round(scores[name]["log_loss"] - base["log_loss"], 4),
+        }
+        for name in models
     }
 
 

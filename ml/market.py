@@ -8,7 +8,7 @@ prices were public before kickoff and may be used as model inputs.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -74,15 +74,12 @@ def pick_prices(
     """One price triple per match: the first (bookmaker, kind) of ``preference`` it has.
 
     Returns a frame indexed by match_id with home, draw, away and ``source`` ("PS/closing").
-    Rows with a missing or non-positive price are ignored.
+    Rows with a missing or non-positive price, or of another ``market`` than 1X2 (when the
+    frame has that column), are ignored.
     """
-    valid = odds.dropna(subset=["home", "draw", "away"])
-    valid = valid[(valid[["home", "draw", "away"]] > 1.0).all(axis=1)]
-    rank = {pair: i for i, pair in enumerate(preference)}
-    keys = list(zip(valid["bookmaker"], valid["kind"], strict=True))
-    ranked = valid.assign(_rank=[rank.get(k, -1) for k in keys])
-    ranked = ranked[ranked["_rank"] >= 0].sort_values(["match_id", "_rank"], kind="stable")
-    best = ranked.drop_duplicates("match_id", keep="first")
+    if "market" in odds.columns:
+        odds = odds[odds["market"] == "1x2"]
+    best = _preferred(odds, ["home", "draw", "away"], preference)
     return pd.DataFrame(
         {
             "home": best["home"].to_numpy(float),
@@ -138,6 +135,75 @@ def opening_feature_values(prices: Sequence[float]) -> dict[str, float]:
         "open_p_away": p_away,
         "open_logit_home": math.log(p_home / p_draw),
         "open_logit_away": math.log(p_away / p_draw),
+    }
+
+
+#: Pre-kickoff signals beyond the 1X2 prices: the log-odds of over 2.5 goals (the market's
+#: expected total), the Asian handicap line of the home side and the log-odds of its home
+#: price (together the market's expected supremacy).
+EXTRA_FEATURES = ("ou_logit", "ah_line", "ah_logit")
+
+
+def opening_extras(odds: pd.DataFrame) -> pd.DataFrame:
+    """``EXTRA_FEATURES`` per match_id from the opening over/under 2.5 (``market`` 'ou2.5':
+    over, under) and Asian handicap (``market`` 'ah': line, home, away) prices, each market
+    from the first bookmaker of ``OPENING_PREFERENCE`` that priced it; NaN where missing."""
+    empty = pd.DataFrame(columns=list(EXTRA_FEATURES), index=pd.Index([], name="match_id"))
+    if "market" not in odds.columns:
+        return empty.astype(float)
+    totals = _preferred(odds[odds["market"] == "ou2.5"], ["over", "under"]).set_index("match_id")
+    handicaps = _preferred(odds[odds["market"] == "ah"], ["line", "home", "away"])
+    handicaps = handicaps.set_index("match_id")
+    out = pd.DataFrame(
+        {
+            "ou_logit": np.log(totals["under"] / totals["over"]),
+        }
+    ).join(
+        pd.DataFrame(
+            {
+                "ah_line": handicaps["line"],
+                "ah_logit": np.log(handicaps["away"] / handicaps["home"]),
+            }
+        ),
+        how="outer",
+    )
+    out.index.name = "match_id"
+    return out.astype(float)
+
+
+def _preferred(
+    rows: pd.DataFrame,
+    columns: list[str],
+    preference: tuple[tuple[str, str], ...] = OPENING_PREFERENCE,
+) -> pd.DataFrame:
+    """Per match, the row of the first (bookmaker, kind) of ``preference`` that has every
+    one of ``columns`` (prices above 1.0; a handicap ``line`` may be any number)."""
+    valid = rows.dropna(subset=columns)
+    prices = [c for c in columns if c != "line"]
+    valid = valid[(valid[prices] > 1.0).all(axis=1)]
+    rank = {pair: i for i, pair in enumerate(preference)}
+    keys = list(zip(valid["bookmaker"], valid["kind"], strict=True))
+    ranked = valid.assign(_rank=[rank.get(k, -1) for k in keys])
+    ranked = ranked[ranked["_rank"] >= 0].sort_values(["match_id", "_rank"], kind="stable")
+    return ranked.drop_duplicates("match_id", keep="first")
+
+
+def extra_values(prices: Mapping[str, float]) -> dict[str, float] | None:
+    """``EXTRA_FEATURES`` of one fixture's decimal prices (keys over, under, ah_line,
+    ah_home, ah_away), or None when any is missing or not a price."""
+    try:
+        over, under = float(prices["over"]), float(prices["under"])
+        line, home, away = (float(prices[k]) for k in ("ah_line", "ah_home", "ah_away"))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not all(math.isfinite(v) for v in (over, under, line, home, away)):
+        return None
+    if min(over, under, home, away) <= 1.0:
+        return None
+    return {
+        "ou_logit": math.log(under / over),
+        "ah_line": line,
+        "ah_logit": math.log(away / home),
     }
 
 

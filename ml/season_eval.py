@@ -1,16 +1,18 @@
-"""How good was a registered model on a season: its forecasts against the closing market.
+"""How good was a registered model on a season: both its paths against the market.
 
 Features are rebuilt match by match with the model's own feature settings (each match sees
 only results of earlier days); the model itself is used as registered, or, when asked,
-refitted first on the matches before the season with the same configuration. Opening prices
-are given to the model where the store has them, as at serving time. Scores are on the
-matches that have a closing price, for the model and the de-margined market alike.
+refitted first on the matches before the season with the same configuration. Each match is
+forecast twice: priced (given its opening 1X2 prices, as serving does with a fixture's
+prices; ``model``) and unpriced (``unpriced``). Scores are on the matches that have an
+opening and a closing price, for both paths, the de-margined opening market
+(``market_open``, the priced path's input) and the closing market alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,8 +35,8 @@ def refit(
     params: dict[str, Any],
     before: pd.Timestamp,
 ) -> Forecaster:
-    """The same configuration (features, ensemble weights, ``params``) fitted on ``matches``
-    played before ``before``."""
+    """The same configuration (features, ensemble weight, priced stacks, ``params``) fitted
+    on ``matches`` played before ``before``."""
     earlier = matches[matches["kickoff_date"] < before]
     frame = prepare_frame(
         earlier, odds[odds["match_id"].isin(earlier["match_id"])], forecaster.feature_config
@@ -45,7 +47,7 @@ def refit(
         ModelSpecs.from_params(params),
         forecaster.feature_config,
         forecaster.dc_weight,
-        forecaster.dc_weight_odds,
+        forecaster.stacks,
         burn_in_seasons=burn_in,
     )
 
@@ -63,18 +65,15 @@ def evaluate_seasons(
     if target.empty:
         raise InsufficientData(f"the store has no validated matches of seasons {list(seasons)}")
     opening = market.pick_prices(odds, market.OPENING_PREFERENCE)
-    probs = np.empty((len(target), 3))
+    paths = {"model": np.empty((len(target), 3)), "unpriced": np.empty((len(target), 3))}
     for i, row in enumerate(target.to_dict("records")):
         prices = opening.loc[row["match_id"]] if row["match_id"] in opening.index else None
-        forecast = forecaster.forecast(
-            row,
-            str(row["home_team"]),
-            str(row["away_team"]),
-            str(row["competition"]),
-            None if prices is None else [prices["home"], prices["draw"], prices["away"]],
-        )
-        probs[i] = forecast["p_home"], forecast["p_draw"], forecast["p_away"]
-    scores = score_against_market(target, odds, probs)
+        teams = str(row["home_team"]), str(row["away_team"]), str(row["competition"])
+        for path, given in (("model", prices), ("unpriced", None)):
+            forecast = forecaster.forecast(
+                row, *teams, prices=None if given is None else given[list(OUTCOMES)].to_dict()
+            )
+            paths[path][i] = forecast["p_home"], forecast["p_draw"], forecast["p_away"]
     first_day = pd.Timestamp(target["kickoff_date"].min()).date().toordinal()
     seen = any(
         fit.fitted_day > first_day
@@ -84,37 +83,40 @@ def evaluate_seasons(
     return {
         "seasons": sorted(set(target["season"].astype(str))),
         "competitions": sorted(set(target["competition"].astype(str))),
-        **scores,
+        **score_against_market(target, odds, paths),
         "seen_in_training": bool(seen),
         "trained_through": _trained_through(forecaster),
     }
 
 
 def score_against_market(
-    target: pd.DataFrame, odds: pd.DataFrame, probs: np.ndarray
+    target: pd.DataFrame, odds: pd.DataFrame, paths: Mapping[str, np.ndarray]
 ) -> dict[str, Any]:
-    """Scores of ``probs`` (one home/draw/away row per ``target`` match) and of the
-    de-margined closing market, on the matches that have a closing price."""
-    priced = {}
-    for name, method in (("market", "proportional"), ("market_shin", "shin")):
-        closing = market.market_probabilities(odds, method)
-        priced[name] = target[["match_id"]].join(closing, on="match_id")
-    scored = priced["market"]["p_home"].notna().to_numpy()
+    """Scores of each of ``paths`` (a name → one home/draw/away row per ``target`` match)
+    beside the de-margined closing (proportional and Shin) and opening markets, on the
+    matches that have both a closing and an opening price."""
+    baselines = {}
+    for name, method, preference in (
+        ("market", "proportional", market.CLOSING_PREFERENCE),
+        ("market_shin", "shin", market.CLOSING_PREFERENCE),
+        ("market_open", "proportional", market.OPENING_PREFERENCE),
+    ):
+        probs = market.market_probabilities(odds, method, preference)
+        joined = target[["match_id"]].join(probs, on="match_id")
+        baselines[name] = joined[[f"p_{o}" for o in OUTCOMES]].to_numpy(float)
+    scored = ~np.isnan(baselines["market"]).any(axis=1) & ~np.isnan(baselines["market_open"]).any(
+        axis=1
+    )
     outcome = outcome_codes(target)[scored]
-    model_scores = metrics.score(probs[scored], outcome)
-    market_scores = {
-        name: metrics.score(frame_[[f"p_{o}" for o in OUTCOMES]].to_numpy(float)[scored], outcome)
-        for name, frame_ in priced.items()
+    scores = {
+        name: metrics.score(probs[scored], outcome)
+        for name, probs in {**paths, **baselines}.items()
     }
     return {
         "n": int(scored.sum()),
         "matches_without_market": int((~scored).sum()),
         "metrics": {
-            name: {
-                "model": model_scores[name],
-                "market": market_scores["market"][name],
-                "market_shin": market_scores["market_shin"][name],
-            }
+            name: {who: scored_[name] for who, scored_ in scores.items()}
             for name in metrics.METRICS
         },
     }

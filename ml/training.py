@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,7 @@ from ml.features import FEATURE_NAMES, FeatureConfig
 from ml.forecaster import Forecaster
 from ml.models.dixon_coles import DixonColes, DixonColesConfig
 from ml.models.multinomial import Multinomial, MultinomialConfig
+from ml.models.stack import Stack
 
 
 @dataclass(frozen=True)
@@ -47,27 +49,21 @@ def train_forecaster(
     specs: ModelSpecs,
     feature_config: FeatureConfig,
     dc_weight: float,
-    dc_weight_odds: float | None = None,
+    stacks: Mapping[str, Stack] | None = None,
     version: str = "",
     burn_in_seasons: int = 2,
 ) -> Forecaster:
-    """Fit Dixon-Coles, the stats-only and (when opening prices exist) the opening-odds
-    feature models on ``frame`` (``ml.backtest.prepare_frame`` output) and bundle them."""
+    """Fit Dixon-Coles and the stats-only feature model on ``frame``
+    (``ml.backtest.prepare_frame`` output) and bundle them with the priced ``stacks`` (fitted
+    by the backtest on its out-of-sample forecasts, ``ml.models.stack``)."""
     trainable = frame[frame["season_index"] >= burn_in_seasons]
     dixon_coles = DixonColes(specs.dixon_coles).fit(frame)
     stats = Multinomial(specs.multinomial).fit(trainable)
-    with_odds = trainable.dropna(subset=list(market.OPENING_FEATURES))
-    odds = (
-        Multinomial(specs.multinomial_odds, "multinomial_odds").fit(with_odds)
-        if len(with_odds) >= 1000
-        else None
-    )
     return Forecaster(
         dixon_coles,
         stats,
-        odds,
+        stacks,
         dc_weight=dc_weight,
-        dc_weight_odds=dc_weight_odds,
         version=version,
         feature_config=feature_config,
     )

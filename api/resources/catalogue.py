@@ -12,6 +12,7 @@ from api.forecasting import BATCH, Forecasts
 from api.store import StoreReader
 from api.validation import competition_param, date_param
 from core.fixtures import today_utc
+from ml.backtest_paths import by_path
 
 #: Default and largest number of fixtures one page lists.
 DEFAULT_FIXTURES, MAX_FIXTURES = 50, 100
@@ -69,7 +70,10 @@ class Teams:
 
 
 class Champion:
-    """``GET /v1/models/champion``: the model the workers serve, with its backtest metrics."""
+    """``GET /v1/models/champion``: the model the workers serve, with its backtest metrics:
+    ``metrics`` as logged (flat MLflow names; the unprefixed ones are the priced path's) and
+    ``backtest``, the same grouped per path (``priced``: answers given the fixture's prices,
+    ``unpriced``: stats only) beside the opening and closing markets."""
 
     def __init__(self, forecasts: Forecasts) -> None:
         self.forecasts = forecasts
@@ -85,4 +89,5 @@ class Champion:
             "loaded_at": record.get("loaded_at"),
             "data_version": record["data_version"],
             "metrics": record.get("metrics") or {},
+            "backtest": by_path(record.get("metrics") or {}),
         }

@@ -1,11 +1,14 @@
 """Stage ``evaluate``: the walk-forward backtest, its metrics and plots, and the ensemble
 weights it chose (which ``train`` uses).
 
-Metrics (``metrics/backtest.json``) score the registered model's backtest column
-(``scoring.model``) and the de-margined closing market on the same test-season matches.
-Plots: a reliability diagram (observed frequency per forecast bin, each outcome) and RPS by
-season against the market. The per-match forecasts are kept: the promotion policy compares
-a challenger and the champion on the matches both forecast.
+Metrics (``metrics/backtest.json``) score both serving paths of the registered model: the
+priced one (``scoring.model``, opening prices as inputs) and the unpriced one
+(``scoring.unpriced``, stats only), beside the de-margined opening market (the priced path's
+own input) and the de-margined closing market, all on the same test-season matches (those
+with an opening and a closing price). Plots: a reliability diagram of the priced path
+(observed frequency per forecast bin, each outcome) and RPS by season. The per-match
+forecasts are kept: the promotion policy compares a challenger and the champion on the
+matches both forecast.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ from ml.training import ModelSpecs
 class Scoring:
     """``params.yaml`` section ``scoring``."""
 
-    model: str = "ensemble_odds"
+    model: str = "stacked"  #: the priced path
+    unpriced: str = "ensemble"  #: the stats-only path
     market: str = "market"
+    opening_market: str = "market_open"
     reliability_bins: int = 10
 
     @classmethod
@@ -41,11 +46,13 @@ class Scoring:
 
 @dataclass
 class Evaluation:
-    predictions: pd.DataFrame  #: match_id, competition, season, outcome, p_*, market_*
+    #: match_id, competition, season, outcome, p_* (priced), unpriced_*, market_*, market_open_*
+    predictions: pd.DataFrame
     metrics: dict[str, Any]
     reliability: pd.DataFrame
     rps_by_season: pd.DataFrame
-    weights: dict[str, dict[str, float]]
+    #: ensemble weights per season and ``final``, and ``stacks``: each priced stack's final fit
+    weights: dict[str, Any]
 
 
 def evaluate(
@@ -55,24 +62,31 @@ def evaluate(
     specs: ModelSpecs,
     scoring: Scoring,
 ) -> Evaluation:
-    """Backtest on ``featurise``'s frame; score on test-season matches with a market price."""
+    """Backtest on ``featurise``'s frame; score on test-season matches with market prices."""
     result = run_backtest(frame, odds, config, specs, frame=frame)
     pred = result.predictions
-    model = scoring.model if f"{scoring.model}_home" in pred.columns else "ensemble"
+    model = scoring.model if f"{scoring.model}_home" in pred.columns else scoring.unpriced
     tested = pred[pred["season"].isin(config.test_seasons)]
-    tested = tested[tested[f"{scoring.market}_home"].notna()].reset_index(drop=True)
+    columns = {"p": model, "unpriced": scoring.unpriced, "market": scoring.market}
+    if f"{scoring.opening_market}_home" in pred.columns:
+        columns["market_open"] = scoring.opening_market
+    priced = np.logical_and.reduce(
+        [tested[f"{columns[k]}_home"].notna() for k in columns if k.startswith("market")]
+    )
+    tested = tested[priced].reset_index(drop=True)
     out = tested[["match_id", "competition", "season", "outcome"]].copy()
-    for o in OUTCOMES:
-        out[f"p_{o}"] = tested[f"{model}_{o}"].to_numpy(float)
-        out[f"market_{o}"] = tested[f"{scoring.market}_{o}"].to_numpy(float)
+    for prefix, name in columns.items():
+        for o in OUTCOMES:
+            out[f"{prefix}_{o}"] = tested[f"{name}_{o}"].to_numpy(float)
     summary = {
         "model": model,
+        "unpriced_model": scoring.unpriced,
         "n": len(out),
         "scores": scores(out),
         "baselines": {
             name: metrics.score(_probs(tested, name), tested["outcome"].to_numpy())
             for name in result.models
-            if name != model
+            if name not in (model, scoring.unpriced)
         },
         "by_season": {
             str(season): scores(rows) for season, rows in out.groupby("season", sort=True)
@@ -83,7 +97,10 @@ def evaluate(
         summary,
         reliability_table(out, scoring.reliability_bins),
         rps_table(out),
-        result.ensemble_weights,
+        {
+            **result.ensemble_weights,
+            "stacks": {name: fits["final"].as_dict() for name, fits in result.stacks.items()},
+        },
     )
 
 
@@ -91,12 +108,19 @@ def _probs(frame: pd.DataFrame, prefix: str) -> np.ndarray:
     return frame[[f"{prefix}_{o}" for o in OUTCOMES]].to_numpy(float)
 
 
+#: Who ``scores`` scores: the priced path (``model``), then whichever others ``rows`` has.
+SCORED = {"model": "p", "unpriced": "unpriced", "market_open": "market_open", "market": "market"}
+
+
 def scores(rows: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Every metric of the model (``p_*``) and the market (``market_*``) on ``rows``."""
+    """Every metric of the priced path (``p_*``), the unpriced path (``unpriced_*``), the
+    opening market (``market_open_*``) and the closing market (``market_*``) on ``rows``;
+    the unpriced path and the opening market only when ``rows`` has them."""
     outcome = rows["outcome"].to_numpy()
     return {
-        "model": metrics.score(_probs(rows, "p"), outcome),
-        "market": metrics.score(_probs(rows, "market"), outcome),
+        who: metrics.score(_probs(rows, prefix), outcome)
+        for who, prefix in SCORED.items()
+        if f"{prefix}_home" in rows.columns
     }
 
 
@@ -117,15 +141,14 @@ def reliability_table(rows: pd.DataFrame, bins: int) -> pd.DataFrame:
 
 
 def rps_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """RPS of the model and of the market per season."""
+    """RPS per season of both paths and both markets."""
     records = []
     for season, group in rows.groupby("season", sort=True):
-        outcome = group["outcome"].to_numpy()
+        scored = scores(group)
         records.append(
             {
                 "season": str(season),
-                "model": round(metrics.rps(_probs(group, "p"), outcome), 5),
-                "market": round(metrics.rps(_probs(group, "market"), outcome), 5),
+                **{who: round(s["rps"], 5) for who, s in scored.items()},
                 "matches": len(group),
             }
         )
@@ -155,11 +178,9 @@ def main() -> None:
     with stage_events("evaluate", Settings.from_env()):
         evaluation = run(load_params(), Paths())
     scored = evaluation.metrics["scores"]
-    print(
-        f"{evaluation.metrics['model']} on {evaluation.metrics['n']} matches:"
-        f" RPS {scored['model']['rps']:.4f} (market {scored['market']['rps']:.4f}),"
-        f" log-loss {scored['model']['log_loss']:.4f} (market {scored['market']['log_loss']:.4f})"
-    )
+    print(f"backtest on {evaluation.metrics['n']} matches:")
+    for who, s in scored.items():
+        print(f"  {who:<12} RPS {s['rps']:.4f} log-loss {s['log_loss']:.4f} Brier {s['brier']:.4f}")
 
 
 if __name__ == "__main__":

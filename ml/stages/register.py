@@ -2,11 +2,12 @@
 the promotion policy decide whether it becomes ``champion`` (``promotion.mode: auto``), or
 stop there for an operator to promote it (``manual``).
 
-The run carries every parameter, the backtest metrics, the plots, the per-match backtest
-forecasts, the data snapshot's hash and the git commit. The challenger is compared with the
-champion on the backtest matches both forecast (the champion's forecasts are read back from
-its run). A promotion is announced on the bus by ``footcast model publish-promoted``, run as
-a command: the ML side never imports the bus.
+The run carries every parameter, the backtest metrics of both serving paths (priced and
+unpriced, ``ml.backtest_paths``) beside the opening and closing markets, the plots, the
+per-match backtest forecasts, the data snapshot's hash and the git commit. The challenger is
+compared with the champion on the backtest matches both forecast (the champion's forecasts
+are read back from its run). A promotion is announced on the bus by ``footcast model
+publish-promoted``, run as a command: the ML side never imports the bus.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import yaml
 
 from core.settings import Settings
 from ml import registry
+from ml.backtest_paths import flat_metrics
 from ml.errors import PublishFailed
 from ml.features import FEATURE_NAMES
 from ml.forecaster import Forecaster
@@ -53,18 +55,6 @@ class Registration:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def flat_metrics(summary: Mapping[str, Any]) -> dict[str, float]:
-    """Backtest metrics as MLflow metric names: ``rps``, ``market_rps``, ``rps_2324`` …"""
-    flat: dict[str, float] = {"n_matches": float(summary["n"])}
-    for who, prefix in (("model", ""), ("market", "market_")):
-        for name, value in summary["scores"][who].items():
-            if name != "n":
-                flat[f"{prefix}{name}"] = float(value)
-        for season, scored in summary["by_season"].items():
-            flat[f"{prefix}rps_{season}"] = float(scored[who]["rps"])
-    return flat
 
 
 def file_digest(*paths: Path) -> str:
@@ -200,6 +190,7 @@ def run(settings: Settings, params: dict[str, Any], paths: Paths) -> Registratio
         "footcast.data_snapshot_sha256": file_digest(paths.matches, paths.odds),
         "footcast.model_sha256": file_digest(paths.model),
         "footcast.backtest_model": str(summary["model"]),
+        "footcast.backtest_unpriced_model": str(summary.get("unpriced_model", "")),
         **snapshot_tags(settings, paths),
     }
     recorded = Path(tempfile.mkdtemp(prefix="footcast-register-"))

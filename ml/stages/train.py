@@ -1,8 +1,9 @@
 """Stage ``train``: fit the served models on every snapshot match and bundle a ``Forecaster``.
 
-The ensemble weights are the ones the walk-forward backtest chose (``evaluate``), so the
-served pool is the one that was measured. The feature settings travel with the model
-(``forecaster.feature_config``): serving must build features exactly as training did.
+The ensemble weight and the priced stacks are the ones the walk-forward backtest chose
+(``evaluate``), so the served forecasts are the ones that were measured. The feature
+settings travel with the model (``forecaster.feature_config``): serving must build features
+exactly as training did.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from core.settings import Settings
 from ml.backtest import BacktestConfig
 from ml.features import FeatureConfig
 from ml.forecaster import Forecaster
+from ml.models.stack import Stack
 from ml.params import load_params, section
 from ml.stages.events import stage_events
 from ml.stages.paths import Paths
@@ -29,18 +31,19 @@ def train(
     specs: ModelSpecs,
     config: BacktestConfig,
     feature_config: FeatureConfig,
-    weights: dict[str, dict[str, float]],
+    weights: dict[str, Any],
 ) -> Forecaster:
     """A forecaster fitted on all of ``frame`` (``featurise``'s output), pooled with the
-    weights the backtest chose (its ``final`` ones, chosen on every backtest season)."""
+    weight and stacked on the market with the stacks the backtest chose (its ``final`` ones,
+    chosen on every backtest season)."""
     dc_weight = weights.get("ensemble", {}).get("final", config.ensemble_weight)
-    dc_weight_odds = weights.get("ensemble_odds", {}).get("final", dc_weight)
+    stacks = {name: Stack.from_dict(fit) for name, fit in weights.get("stacks", {}).items()}
     return train_forecaster(
         frame,
         specs,
         feature_config,
         dc_weight,
-        dc_weight_odds,
+        stacks,
         burn_in_seasons=config.burn_in_seasons,
     )
 

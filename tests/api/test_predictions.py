@@ -130,6 +130,7 @@ def test_the_champion_is_described_with_its_backtest_metrics(stack):
     assert status == 200
     assert body["name"] == "footcast-outcome" and body["promoted_at"]
     assert "rps" in body["metrics"]
+    assert body["backtest"]["priced"]["rps"] == body["metrics"]["rps"]
 
 
 def test_fixtures_without_scheduled_matches_list_nothing(stack):

@@ -32,8 +32,10 @@ def test_evaluate_prints_every_model_against_the_market_from_the_store(pg_settin
     market = data["scores"]["market"]
     assert 0.18 < market["rps"] < 0.21
     assert market["rps"] < data["scores"]["ensemble"]["rps"] < data["scores"]["uniform"]["rps"]
+    assert data["scores"]["market_open"]["n"] == market["n"] == 380
+    assert market["rps"] < data["scores"]["market_open"]["rps"] < 0.21  # closing knows more
     table = _run(pg_settings, "--league", "E0", "--season", "1920", "--warmup-season", "1819")
-    assert "ensemble" in table.output and "market" in table.output
+    assert "ensemble" in table.output and "market_open" in table.output
 
 
 def test_evaluate_on_an_empty_store_says_there_is_nothing_to_evaluate(pg_settings):

@@ -1,5 +1,7 @@
 """Real football-data slices as the frames ``etl.store.load_matches``/``load_odds`` return,
-read with the project's own parser (no database needed)."""
+read with the project's own parser (no database needed). The odds frame holds every market
+(``market``: 1x2, ou2.5, ah, with ``over``, ``under`` and ``line``), as
+``ml.backtest.run_on_store`` loads it."""
 
 from __future__ import annotations
 
@@ -42,8 +44,10 @@ def read_frames(data_dir: Path, leagues: Iterable[str], seasons: Iterable[str]) 
     frame.insert(0, "match_id", range(1, len(frame) + 1))
     for match_id, quotes in zip(frame["match_id"], frame["_odds"], strict=True):
         for q in quotes:
-            odds.append((match_id, q.bookmaker, q.kind, q.home, q.draw, q.away))
+            prices = (q.home, q.draw, q.away, q.market, q.over, q.under, q.line)
+            odds.append((match_id, q.bookmaker, q.kind, *prices))
     columns = ["match_id", "bookmaker", "kind", "home", "draw", "away"]
+    columns += ["market", "over", "under", "line"]
     return frame.drop(columns="_odds"), pd.DataFrame(odds, columns=columns)
 
 

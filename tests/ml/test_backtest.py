@@ -31,8 +31,10 @@ def test_a_short_walk_forward_backtest_scores_every_model_and_the_market(result)
         "multinomial_odds",
         "ensemble",
         "ensemble_odds",
+        "stacked_1x2",
         "market",
         "market_shin",
+        "market_open",
     }
     assert set(overall.index) == expected
     assert (overall["n"] == 380).all()
@@ -41,6 +43,46 @@ def test_a_short_walk_forward_backtest_scores_every_model_and_the_market(result)
         assert (
             overall.loc["market", "rps"] < overall.loc[name, "rps"] < overall.loc["uniform", "rps"]
         )
+
+
+def test_the_opening_market_baseline_is_the_pinnacle_opening_prices_without_their_margin(
+    result, football_data
+):
+    matches, odds = football_data(("E0",), SEASONS)
+    pinnacle = odds[
+        (odds["bookmaker"] == "PS") & (odds["kind"] == "opening") & (odds["market"] == "1x2")
+    ]
+    pinnacle = pinnacle.set_index("match_id")
+    season = matches[matches["season"] == "1920"].set_index("match_id")
+    assert season.index.isin(pinnacle.index).all()  # every match has Pinnacle's opening prices
+    by_hand = []
+    for match_id, match in season.iterrows():
+        inverse = [1.0 / pinnacle.loc[match_id, side] for side in ("home", "draw", "away")]
+        p_home, p_draw, _ = (v / sum(inverse) for v in inverse)
+        diff = match["home_goals"] - match["away_goals"]
+        home_won, not_lost = float(diff > 0), float(diff >= 0)
+        by_hand.append(((p_home - home_won) ** 2 + (p_home + p_draw - not_lost) ** 2) / 2.0)
+    summary = summarise(result)
+    row = summary[
+        (summary["model"] == "market_open")
+        & (summary["competition"] == "ALL")
+        & (summary["season"] == "ALL")
+    ].iloc[0]
+    assert row["n"] == 380
+    assert row["rps"] == pytest.approx(np.mean(by_hand), abs=1e-12)
+
+
+def test_each_seasons_priced_stack_is_fitted_on_earlier_seasons_only(result):
+    stacks = result.stacks["stacked_1x2"]
+    assert (stacks["1819"].n, stacks["1920"].n, stacks["final"].n) == (0, 380, 760)
+    warmup = result.predictions[result.predictions["season"] == "1819"]
+    # with nothing earlier to learn from, the priced forecast is the opening market itself
+    np.testing.assert_allclose(
+        warmup[[f"stacked_1x2_{o}" for o in ("home", "draw", "away")]].to_numpy(float),
+        warmup[[f"market_open_{o}" for o in ("home", "draw", "away")]].to_numpy(float),
+        atol=1e-6,
+    )
+    assert stacks["1920"].inputs == ("dixon_coles", "multinomial")
 
 
 def test_forecasts_are_probabilities_for_every_match_and_warmup_is_not_reported(result):
@@ -57,6 +99,9 @@ def test_the_report_is_json_with_the_gap_to_the_market(result):
     assert data["n"] == 380
     assert data["scores"]["market"]["n"] == 380
     assert data["vs_market"]["ensemble"]["rps_pct"] > 0
+    assert data["scores"]["market_open"]["n"] == 380
+    assert set(data["vs_opening_market"]) == set(result.models)
+    assert data["stacks"]["stacked_1x2"]["1920"]["n"] == 380
 
 
 def test_forecasts_do_not_depend_on_results_after_their_window(football_data):

@@ -9,6 +9,7 @@ from ml.features import FeatureConfig, FeatureState, build_features
 from ml.models.dixon_coles import DixonColes
 from ml.models.ensemble import pool
 from ml.models.multinomial import Multinomial
+from ml.models.stack import Stack
 from ml.training import ModelSpecs, train_forecaster
 
 SEASONS = ("1516", "1617", "1718", "1819", "1920")
@@ -19,8 +20,24 @@ def trained(football_data):
     matches, odds = football_data(("E0",), SEASONS)
     frame = prepare_frame(matches, odds)
     specs = ModelSpecs()
-    forecaster = train_forecaster(frame, specs, FeatureConfig(), dc_weight=0.3, dc_weight_odds=0.1)
+    forecaster = train_forecaster(frame, specs, FeatureConfig(), dc_weight=0.3, stacks=STACKS)
     return matches, frame, specs, forecaster
+
+
+INPUTS = ("dixon_coles", "multinomial")
+#: Priced stacks as the backtest fits them: on the 1X2 prices alone, and with the extras.
+STACKS = {
+    "stacked_1x2": Stack(alpha=1.1, beta=(-0.1, 0.1), inputs=INPUTS, intercept=(0.04, 0.02)),
+    "stacked": Stack(
+        alpha=1.1,
+        beta=(-0.1, 0.1),
+        inputs=INPUTS,
+        intercept=(0.05, 0.02),
+        theta=((-0.03, -0.1, -0.1), (0.03, -0.1, 0.0)),
+        extras=("ou_logit", "ah_line", "ah_logit"),
+    ),
+}
+EXTRAS = {"over": 1.9, "under": 1.95, "ah_line": -0.5, "ah_home": 1.95, "ah_away": 1.9}
 
 
 def test_a_forecast_has_every_field_and_consistent_probabilities(trained):
@@ -60,7 +77,7 @@ def test_the_forecast_is_the_pool_of_dixon_coles_and_the_feature_model(trained):
         assert [f["p_home"], f["p_draw"], f["p_away"]] == pytest.approx(expected[i], abs=1e-9)
 
 
-def test_opening_prices_switch_to_the_odds_model_and_pull_towards_them(trained):
+def test_opening_prices_switch_to_the_priced_stack_and_pull_towards_them(trained):
     _, frame, _, forecaster = trained
     row = frame.iloc[-1]
     features = row[list(forecaster.stats.features)].to_dict()
@@ -68,10 +85,52 @@ def test_opening_prices_switch_to_the_odds_model_and_pull_towards_them(trained):
         features, row["home_team"], row["away_team"], "E0", [1.2, 7.0, 15.0]
     )
     away_heavy = forecaster.forecast(
-        features, row["home_team"], row["away_team"], "E0", [15.0, 7.0, 1.2]
-    )
-    assert home_heavy["variant"] == "odds"
+        features, row["home_team"], row["away_team"], "E0", prices=dict(zip(
+            ("home", "draw", "away"), (15.0, 7.0, 1.2), strict=True
+        ))
+    )  # fmt: skip
+    assert home_heavy["variant"] == away_heavy["variant"] == "priced_1x2"
     assert home_heavy["p_home"] > 0.6 > away_heavy["p_home"]
+
+
+def test_the_priced_forecast_is_the_stack_of_the_market_and_the_two_stats_members(trained):
+    _, frame, specs, forecaster = trained
+    row = frame.iloc[[-1]]
+    dc = DixonColes(specs.dixon_coles).fit(frame).predict_proba(row)
+    stats = Multinomial(specs.multinomial).fit(frame[frame["season_index"] >= 2]).predict_proba(row)
+    prices = {"home": 2.1, "draw": 3.4, "away": 3.6}
+    inverse = np.array([[1 / 2.1, 1 / 3.4, 1 / 3.6]])
+    market = inverse / inverse.sum()
+    features = row.iloc[0][list(forecaster.stats.features)].to_dict()
+    teams = row.iloc[0]["home_team"], row.iloc[0]["away_team"], "E0"
+
+    f = forecaster.forecast(features, *teams, prices=prices)
+    expected = STACKS["stacked_1x2"].proba(market, [dc, stats])[0]
+    assert [f["p_home"], f["p_draw"], f["p_away"]] == pytest.approx(expected, abs=1e-9)
+
+    f = forecaster.forecast(features, *teams, prices={**prices, **EXTRAS})
+    x = [[np.log(1.95 / 1.9), -0.5, np.log(1.9 / 1.95)]]  # under/over, line, away/home
+    expected = STACKS["stacked"].proba(market, [dc, stats], x)[0]
+    assert f["variant"] == "priced"
+    assert [f["p_home"], f["p_draw"], f["p_away"]] == pytest.approx(expected, abs=1e-9)
+
+
+def test_missing_or_unusable_side_prices_fall_back_to_the_1x2_stack_and_no_prices_to_stats(
+    trained,
+):
+    _, frame, _, forecaster = trained
+    row = frame.iloc[-1]
+    features = row[list(forecaster.stats.features)].to_dict()
+    teams = row["home_team"], row["away_team"], "E0"
+    prices = {"home": 2.1, "draw": 3.4, "away": 3.6}
+    partial = {**prices, "over": 1.9, "under": 1.95}
+    broken = {**prices, **EXTRAS, "ah_home": 0.0}
+    for given in (partial, broken):
+        assert forecaster.forecast(features, *teams, prices=given)["variant"] == "priced_1x2"
+    assert forecaster.forecast(features, *teams, prices={"home": 2.1})["variant"] == "stats"
+    unstacked = pickle.loads(pickle.dumps(forecaster))
+    unstacked.stacks = {}
+    assert unstacked.forecast(features, *teams, prices=prices)["variant"] == "stats"
 
 
 def test_a_league_dixon_coles_never_saw_uses_the_feature_model_alone(trained):

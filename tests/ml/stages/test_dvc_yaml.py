@@ -85,7 +85,11 @@ def test_top_level_plots_name_stage_outputs_and_their_columns_exist():
             "season": ["2324"] * 3,
             "outcome": [0, 1, 2],
             **{f"p_{o}": [1 / 3] * 3 for o in ("home", "draw", "away")},
-            **{f"market_{o}": [1 / 3] * 3 for o in ("home", "draw", "away")},
+            **{
+                f"{who}_{o}": [1 / 3] * 3
+                for who in ("unpriced", "market_open", "market")
+                for o in ("home", "draw", "away")
+            },
         }
     )
     tables = {

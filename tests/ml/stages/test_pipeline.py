@@ -100,6 +100,13 @@ def test_the_pipeline_registers_promotes_guards_and_rolls_back(settings: Setting
     info = registry.model_info(settings, registry.CHAMPION)
     assert info.metrics["rps"] == pytest.approx(summary["scores"]["model"]["rps"])
     assert "market_rps" in info.metrics and "rps_2021" in info.metrics
+    # both paths are recorded, each on the same matches as both markets
+    assert (summary["model"], summary["unpriced_model"]) == ("stacked_1x2", "ensemble")
+    for who, prefix in (("unpriced", "unpriced_"), ("market_open", "opening_market_")):
+        assert summary["scores"][who]["n"] == summary["n"]
+        assert info.metrics[f"{prefix}rps"] == pytest.approx(summary["scores"][who]["rps"])
+    assert info.metrics["unpriced_rps"] != info.metrics["rps"]
+    assert info.tags["footcast.backtest_unpriced_model"] == "ensemble"
     assert info.promoted_at is not None
     assert info.tags["footcast.promotion.decision"] == "promote"
     assert len(info.tags["footcast.data_snapshot_sha256"]) == 64
@@ -147,6 +154,11 @@ def test_the_pipeline_registers_promotes_guards_and_rolls_back(settings: Setting
     found = json.loads(status.output)
     assert (found["champion"]["version"], found["challenger"]["version"]) == ("1", "2")
     assert found["champion"]["tags"]["footcast.restored_from"] == "2"
+    backtest = found["champion"]["backtest"]
+    assert set(backtest) == {"n", "priced", "unpriced", "opening_market", "closing_market"}
+    assert backtest["unpriced"]["rps"] == pytest.approx(summary["scores"]["unpriced"]["rps"])
+    table = runner.invoke(footcast, ["model", "status"], env=env)
+    assert "priced" in table.output and "unpriced" in table.output and "open mkt" in table.output
 
     for extra, seen in (([], True), (["--refit"], False)):
         args = ["evaluate", "--league", "E0", "--season", "2021", "--model", "champion", "--json"]
@@ -160,6 +172,10 @@ def test_the_pipeline_registers_promotes_guards_and_rolls_back(settings: Setting
         )
         market_rps = season["metrics"]["rps"]["market"]
         assert market_rps == pytest.approx(summary["scores"]["market"]["rps"])
+        opening_rps = season["metrics"]["rps"]["market_open"]
+        assert opening_rps == pytest.approx(summary["scores"]["market_open"]["rps"])
+        if seen:  # the registered model on its own backtest matches: the logged unpriced path
+            assert season["metrics"]["rps"]["unpriced"] < 0.25
         assert season["metrics"]["rps"]["model"] < 0.25
 
     version, served = registry.load_model(settings, registry.CHAMPION)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.settings import Settings
+from ml.backtest_paths import by_path
 from ml.errors import PublishFailed
 from ml.stages.register import flat_metrics, publish_promoted
 
@@ -25,6 +26,24 @@ def test_backtest_metrics_become_flat_mlflow_names_with_market_and_season_varian
         "market_rps": 0.18,
         "market_log_loss": 0.97,
         "market_rps_2324": 0.17,
+    }
+
+
+def test_both_paths_and_both_markets_are_logged_and_read_back_under_their_own_labels():
+    scores = {
+        "model": SCORES,
+        "unpriced": {**SCORES, "rps": 0.2},
+        "market_open": {**SCORES, "rps": 0.195},
+        "market": {**SCORES, "rps": 0.18},
+    }
+    flat = flat_metrics({"n": 10, "scores": scores, "by_season": {}})
+    assert (flat["rps"], flat["unpriced_rps"], flat["opening_market_rps"]) == (0.19, 0.2, 0.195)
+    assert by_path(flat) == {
+        "n": 10,
+        "priced": {"rps": 0.19, "log_loss": 0.97},
+        "unpriced": {"rps": 0.2, "log_loss": 0.97},
+        "opening_market": {"rps": 0.195, "log_loss": 0.97},
+        "closing_market": {"rps": 0.18, "log_loss": 0.97},
     }
 
 
