@@ -191,6 +191,13 @@ SCHEMAS: dict[str, Any] = {
             "xg_away": {"type": "number", "minimum": 0},
             "p_over_2_5": _PROB,
             "p_btts": _PROB,
+            "score_grid": {
+                "type": "array",
+                "description": "probability of each final score with 0 to 5 goals a side: "
+                "row = home goals, column = away goals (the grid the 1X2, expected goals and "
+                "the other numbers of the forecast are read from)",
+                "items": {"type": "array", "items": _PROB},
+            },
             "top_scores": {
                 "type": "array",
                 "description": "the likeliest final scores, likeliest first",

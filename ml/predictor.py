@@ -228,6 +228,9 @@ class Snapshot:
             {"home": int(h), "away": int(a), "p": round(float(p), DECIMALS)}
             for h, a, p in raw["top_scores"]
         ]
+        forecast["score_grid"] = [
+            [round(float(p), DECIMALS) for p in row] for row in raw["score_grid"]
+        ]
         return {
             "model": {"name": registry.MODEL_NAME, "version": self.model_version},
             "forecast": forecast,

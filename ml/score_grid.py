@@ -42,8 +42,13 @@ def outcome_probabilities(grid: FloatArray) -> tuple[float, float, float]:
     return float(grid[home].sum()), float(grid[draw].sum()), float(grid[away].sum())
 
 
+#: Goals per side of the score grid an answer carries (0 to 5: the scores worth showing).
+SHOWN_GOALS = 6
+
+
 def summary(grid: FloatArray, top_scores: int) -> dict[str, Any]:
-    """Expected goals, over 2.5 goals, both teams to score and the likeliest scores."""
+    """Expected goals, over 2.5 goals, both teams to score, the likeliest scores, and the
+    grid's corner of 0 to ``SHOWN_GOALS - 1`` goals a side (rows: home goals)."""
     size = len(grid)
     goals = np.arange(size)
     h, a = np.indices((size, size))
@@ -56,4 +61,5 @@ def summary(grid: FloatArray, top_scores: int) -> dict[str, Any]:
         "p_over_2_5": float(grid[(h + a) > 2].sum()),
         "p_btts": float(grid[(h > 0) & (a > 0)].sum()),
         "top_scores": [(int(i // size), int(i % size), float(flat[i])) for i in top],
+        "score_grid": grid[:SHOWN_GOALS, :SHOWN_GOALS].tolist(),
     }

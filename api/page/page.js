@@ -281,7 +281,7 @@ function poisson(lambda, k) {
 
 function scoreGrid(f) {
   if (Array.isArray(f.score_grid) && f.score_grid.length) {
-    return { grid: f.score_grid, source: "the model's score grid" };
+    return { grid: f.score_grid, source: "the model's score grid (rows: home goals, columns: away goals)" };
   }
   const size = 6;
   const grid = [];
