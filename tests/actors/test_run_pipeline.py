@@ -70,7 +70,9 @@ def test_run_pipeline_registers_and_promotes_a_challenger_publishing_each_stage(
     cache = Cache.from_settings(settings)
     stale = cache.prediction_key("0-oldrun", "digest")
     cache.store([], [(stale, {"p_home": 0.5})])
+    # pipeline runs, ops logs the events and broadcasts model_promoted, ml drops the cache
     start_worker(settings, queues=["pipeline", "ops"], threads=2)
+    start_worker(settings, queues=["ml"], threads=2)
     bus = Bus.from_settings(settings)
     bus.send(contracts.run_pipeline("first request"))
     bus.send(contracts.run_pipeline("second request while the first runs"))
@@ -95,7 +97,7 @@ def test_run_pipeline_registers_and_promotes_a_challenger_publishing_each_stage(
         assert "register:" in lock.fetchone()[0]
     assert [p for p in (tmp_path / "remote").rglob("*") if p.is_file()], "nothing pushed"
 
-    while cache.get(stale) is not None:  # model_promoted reached the ops worker
+    while cache.get(stale) is not None:  # model_promoted reached the ml process
         assert time.monotonic() < deadline, "the old model's predictions are still cached"
         time.sleep(0.5)
     log = tmp_path / "worker-0.log"
