@@ -7,9 +7,16 @@ from actors import contracts
 from actors.bus import ActorFailed
 from actors.dead_letters import dead_letter_counts, get_dead_letter
 from actors.delivery_limit import deliveries_key
+from actors.queue_status import queue_status
 from tests.ops.faults import kill_hard, wait_until, worker_children
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
+
+
+def _consuming(settings, queue):
+    """Wait for the new worker to consume (its boot may take long on a loaded machine); a
+    blocking wait for a result is bounded by the results client's read timeout."""
+    wait_until(lambda: queue_status(settings, [queue])[queue].consumers, 120, "a consumer")
 
 
 def _started(results_redis, message, times):
@@ -30,7 +37,8 @@ def test_a_message_whose_worker_is_killed_mid_flight_completes_on_the_next_worke
     kill_hard(doomed)
 
     survivor = start_worker(broker_settings, threads=1)
-    result = bus.wait(message, 90_000)
+    _consuming(broker_settings, "ops")
+    result = bus.wait(message, 30_000)
     assert result["echo"] == {"v": 1, "message": "survivor", "sleep_ms": 3000}
     answered_by = int(result["worker"].rpartition(":")[2])
     assert answered_by not in killed
@@ -51,8 +59,9 @@ def test_a_message_that_keeps_killing_its_worker_is_dead_lettered_with_the_reaso
     kill_hard(doomed)
 
     survivor = start_worker(settings, threads=1)
+    _consuming(settings, "ml")
     with pytest.raises(ActorFailed, match=r"exceeded 1 deliveries \(worker crashed"):
-        bus.wait(message, 90_000)
+        bus.wait(message, 30_000)
     letter = get_dead_letter(settings, message.message_id)
     assert letter.queue == "ml"
     assert letter.error == (
