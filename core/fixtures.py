@@ -28,8 +28,8 @@ MAX_NAME_CHARS = 80
 NAME_PATTERN = "[0-9A-Za-z]"
 #: Kickoffs outside these years are typos, not fixtures.
 KICKOFF_YEARS = (1990, 2100)
-#: A kickoff as the API document describes it: an ISO date of those years, optionally with a
-#: time and offset (the parser is the standard library's; this tells clients the same rule).
+#: A kickoff as the API document describes it and the API checks it: an ISO date of those
+#: years, optionally with a time and offset.
 KICKOFF_PATTERN = (
     r"^(199\d|20\d\d|2100)-"
     r"((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2\d))"
@@ -66,7 +66,9 @@ def _kickoff(value: Any, field: str) -> str:
     if not isinstance(value, str):
         raise InvalidFixture(field, f"{field} must be an ISO date or date-time string")
     try:
-        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if not re.fullmatch(KICKOFF_PATTERN, value):
+            raise ValueError(value)
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidFixture(field, f"{field} is not an ISO date: {value[:40]!r}") from None
     if not KICKOFF_YEARS[0] <= when.year <= KICKOFF_YEARS[1]:
