@@ -22,6 +22,7 @@ from cli.demo_serving import (
     show_promotion,
     show_results,
 )
+from cli.processes import WORKER_QUEUES
 from cli.replay import wait_served
 from cli.scratch import running_stack, scratch
 from core.db import connect
@@ -86,9 +87,9 @@ def serve(settings: Settings, api_url: str, mirror: Path, keep_running: bool | N
         wait_served(settings, conn, WORKER_LOAD_TIMEOUT_S)
     click.echo("the worker has loaded the champion and the store")
 
-    step("4. a ping on every queue, through the bus")
+    step("4. a ping on every queue a worker consumes, through the bus")
     bus = Bus.from_settings(settings)
-    for queue in contracts.QUEUES:
+    for queue in WORKER_QUEUES:
         started = time.perf_counter()
         result = bus.wait(bus.send(contracts.ping(queue, message="demo")), 30_000)
         elapsed = (time.perf_counter() - started) * 1000
