@@ -29,13 +29,31 @@ RUN uv pip install --no-deps .
 
 # --- runtime: the virtualenv and the project tree (dvc.yaml, params.yaml, dags/), read-only ---
 FROM ${PYTHON_IMAGE} AS runtime
+# pg_dump/pg_restore for `footcast backup`: the client's major version must not be older than
+# the server's (the chart runs PostgreSQL 17), so they come from the PostgreSQL project's apt.
+ARG POSTGRES_CLIENT_MAJOR=17
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl \
+ && install -d /usr/share/postgresql-common/pgdg \
+ && curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc \
+      https://www.postgresql.org/media/keys/ACCC4CF8.asc \
+ && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc]" \
+      "https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
+      > /etc/apt/sources.list.d/pgdg.list \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends "postgresql-client-${POSTGRES_CLIENT_MAJOR}" \
+ && apt-get purge -y curl && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 footcast \
  && useradd --system --uid 10001 --gid footcast --home-dir /tmp --no-create-home \
       --shell /usr/sbin/nologin footcast
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY . /app
+# the commit the image was built from, recorded with every model the pipeline registers:
+#   docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) .
+ARG GIT_COMMIT=""
 ENV PATH=/opt/venv/bin:$PATH \
+    FOOTCAST_GIT_COMMIT=${GIT_COMMIT} \
     VIRTUAL_ENV=/opt/venv \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

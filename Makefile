@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := core etl ml actors api dags cli
 UV_VERSION := 0.13.9
 
-.PHONY: all venv services deploy-tools migrate run demo test lint typecheck pytest lock clean
+.PHONY: all venv services deploy-tools browser migrate run demo test lint docs typecheck pytest lock clean
 
 all: venv
 
@@ -26,6 +26,10 @@ services:
 deploy-tools:
 	bash scripts/deploy-tools.sh
 
+# Debian's chromium for the page's browser tests (Playwright drives it; no browser download)
+browser:
+	bash scripts/browser.sh
+
 migrate: venv services
 	$(BIN)/footcast db migrate
 
@@ -39,14 +43,23 @@ demo: migrate
 pipeline: migrate
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/dvc repro
 
+# The documentation build is part of lint: a stale configuration reference or a broken link fails.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/settings_reference.py --check
+	site=$$(mktemp -d) && $(BIN)/mkdocs build --strict --quiet --site-dir $$site; \
+	  status=$$?; rm -rf $$site; exit $$status
+
+# Regenerate docs/configuration.md from core/settings.py and build the site into site/.
+docs: venv
+	$(BIN)/python scripts/settings_reference.py
+	$(BIN)/mkdocs build --strict
 
 typecheck: venv
 	$(BIN)/mypy $(PACKAGES)
 
-pytest: venv services deploy-tools
+pytest: venv services deploy-tools browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -60,4 +73,4 @@ lock: venv
 	  --python-platform x86_64-unknown-linux-gnu -o requirements-runtime.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var site

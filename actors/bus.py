@@ -5,6 +5,7 @@ Used by the API and the CLI; it never imports actor modules, only their contract
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -30,6 +31,15 @@ class BusUnavailable(BusError):
         super().__init__(f"{component} unavailable: {detail}")
 
 
+class NoConsumer(BusError):
+    """Raised instead of sending when no worker consumes the message's queue: the message
+    would only wait, and its sender with it."""
+
+    def __init__(self, queue: str) -> None:
+        self.queue = queue
+        super().__init__(f"no worker consumes the {queue} queue")
+
+
 class ResultNotReady(BusError):
     """Raised when a result did not arrive in time; the message is still queued or running."""
 
@@ -39,18 +49,34 @@ class ActorFailed(BusError):
 
 
 class Bus:
-    """A broker and a results backend, shared by one producer process."""
+    """A broker and a results backend, shared by one producer process.
 
-    def __init__(self, broker: RabbitmqBroker, backend: RedisBackend) -> None:
+    With ``consumers`` (a queue's consumer count, e.g. ``ConsumerWatch.consumers``) a message
+    for a queue no worker consumes is refused with ``NoConsumer`` rather than sent: producers
+    that wait for answers (the API) fail fast; the CLI queues work for workers to come.
+    """
+
+    def __init__(
+        self,
+        broker: RabbitmqBroker,
+        backend: RedisBackend,
+        consumers: Callable[[str], int] | None = None,
+    ) -> None:
         self.broker = broker
         self.backend = backend
+        self.consumers = consumers
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Bus:
-        return cls(build_broker(settings), results_backend(settings))
+    def from_settings(
+        cls, settings: Settings, consumers: Callable[[str], int] | None = None
+    ) -> Bus:
+        return cls(build_broker(settings), results_backend(settings), consumers)
 
     def send(self, message: Message[Any]) -> Message[Any]:
-        """Publish with confirms; raise ``BusUnavailable`` rather than hang if RabbitMQ is down."""
+        """Publish with confirms; raise ``BusUnavailable`` rather than hang if RabbitMQ is down,
+        and ``NoConsumer`` if consumers are watched and none serves the message's queue."""
+        if self.consumers is not None and self.consumers(message.queue_name) == 0:
+            raise NoConsumer(message.queue_name)
         try:
             return self.broker.enqueue(message)
         except (BrokerError, OSError) as exc:

@@ -6,7 +6,7 @@ never pay for pandas or the models, and a worker can refuse a payload it does no
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dramatiq import Message
@@ -14,7 +14,16 @@ from dramatiq import Message
 #: Payload schema version; a worker dead-letters a message whose version it does not know.
 SCHEMA_VERSION = 1
 
-QUEUES = ("etl", "validate", "ml", "ops")
+QUEUES = ("etl", "validate", "ml", "ops", "pipeline")
+
+#: The pipeline's events on ``ops`` (DVC stages publish them through ``footcast pipeline
+#: event``) and the fields each one carries.
+PIPELINE_EVENTS: dict[str, tuple[str, ...]] = {
+    "pipeline_started": (),
+    "stage_finished": ("stage", "seconds"),
+    "challenger_registered": ("version", "metrics"),
+    "pipeline_failed": ("stage", "error"),
+}
 
 
 class ContractError(ValueError):
@@ -77,6 +86,18 @@ def import_history(league: str, season: str) -> Message[Any]:
     return message("etl", "import_history", payload(league=league, season=season))
 
 
+def import_fixtures(path: str | None = None, as_of: str | None = None) -> Message[Any]:
+    """Import football-data.co.uk's ``fixtures.csv`` (or ``path`` below the base URL, e.g. a
+    mirror's ``fixtures/fixtures_2024-05-16.csv``); ``as_of`` (ISO time) dates its prices."""
+    fields = {k: v for k, v in (("path", path), ("as_of", as_of)) if v is not None}
+    return message("etl", "import_fixtures", payload(**fields))
+
+
+def data_changed(batch_ids: list[int]) -> Message[Any]:
+    """Validated batches changed results or fixtures: serving folds the store in now."""
+    return message("ops", "data_changed", payload(batch_ids=[int(b) for b in batch_ids]))
+
+
 def validate_batch(batch_id: int) -> Message[Any]:
     """Run the validation gate on one stored ingest batch."""
     return message("validate", "validate_batch", payload(batch_id=int(batch_id)))
@@ -102,3 +123,32 @@ def invalidate_cache(keep_version: str) -> Message[Any]:
     """Drop cached predictions of every model but ``keep_version`` (its cache key,
     ``<version>-<run id>``)."""
     return message("ops", "invalidate_cache", payload(keep_version=str(keep_version)))
+
+
+def run_pipeline(reason: str) -> Message[Any]:
+    """Run the DVC pipeline (``dvc repro``) once; ``reason`` is kept with the run's record."""
+    fields = payload(reason=str(reason), requested_at=datetime.now(UTC).isoformat())
+    return message("pipeline", "run_pipeline", fields)
+
+
+def pipeline_event(event: str, fields: dict[str, Any]) -> Message[Any]:
+    """One of ``PIPELINE_EVENTS`` with its fields, checked before it leaves the producer."""
+    if event not in PIPELINE_EVENTS:
+        raise ContractError(f"unknown pipeline event {event!r}; one of {sorted(PIPELINE_EVENTS)}")
+    return message("ops", event, check_payload(payload(**fields), PIPELINE_EVENTS[event]))
+
+
+def season_results(leagues: list[str], season: str) -> list[Message[Any]]:
+    """Each league's results file of one season (the daily DAG's part besides WhoScored's)."""
+    return [import_history(league, season) for league in leagues]
+
+
+def daily_ingest(leagues: list[str], season: str) -> list[Message[Any]]:
+    """What the daily calendar asks for without Airflow: fixtures.csv with its prices, then
+    each league's results file of the current season."""
+    return [import_fixtures(), *season_results(leagues, season)]
+
+
+def weekly_retrain(reason: str) -> list[Message[Any]]:
+    """What the weekly schedule asks for: one pipeline run."""
+    return [run_pipeline(reason)]

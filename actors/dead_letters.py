@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -29,6 +28,7 @@ from actors.bus import BusError, BusUnavailable
 from actors.contracts import QUEUES
 from actors.delivery_limit import deliveries_key
 from actors.middleware import REASON_TTL_MS, reason_key
+from actors.queue_status import broker_connection, declared, queue_status
 from core.redis import results_client
 from core.settings import Settings
 
@@ -131,29 +131,9 @@ def _payload_text(letter: DeadLetter) -> str:
     return json.dumps([letter.message.get("args"), letter.message.get("kwargs")], default=str)
 
 
-def _connect(settings: Settings) -> pika.BlockingConnection:
-    params = pika.URLParameters(settings.broker_url)
-    params.connection_attempts = 1
-    params.socket_timeout = 5
-    params.blocked_connection_timeout = 5
-    try:
-        return pika.BlockingConnection(params)
-    except (pika.exceptions.AMQPError, OSError) as exc:
-        raise BusUnavailable("broker", str(exc) or type(exc).__name__) from exc
-
-
 def dead_letter_counts(settings: Settings, queues: Iterable[str] = QUEUES) -> dict[str, int]:
     """Messages waiting in each queue's dead-letter queue (0 where it was never declared)."""
-    queues = tuple(queues)
-    connection = _connect(settings)
-    try:
-        waiting = _waiting(connection, queues)
-    except pika.exceptions.AMQPError as exc:
-        raise BusUnavailable("broker", str(exc) or type(exc).__name__) from exc
-    finally:
-        if connection.is_open:
-            connection.close()
-    return {queue: waiting.get(queue, 0) for queue in queues}
+    return {q: status.dead_letters for q, status in queue_status(settings, queues).items()}
 
 
 class _Held:
@@ -165,44 +145,17 @@ class _Held:
         self.letters: list[tuple[int, DeadLetter]] = []
 
 
-class _MissingQueueNotice(logging.Filter):
-    """Drops pika's warning about a dead-letter queue that does not exist yet: asking is how
-    ``_waiting`` finds out, and the answer (no dead letters) is not a problem."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        return not ("NOT_FOUND - no queue" in text and ".XQ'" in text)
-
-
-def _quiet_missing_queues() -> None:
-    logger = logging.getLogger("pika.channel")
-    if not any(isinstance(f, _MissingQueueNotice) for f in logger.filters):
-        logger.addFilter(_MissingQueueNotice())
-
-
 def _waiting(connection: pika.BlockingConnection, queues: Iterable[str]) -> dict[str, int]:
-    """Messages in each existing dead-letter queue, asked on a channel of its own (a missing
-    queue closes the channel it was asked on)."""
-    _quiet_missing_queues()
-    channel = connection.channel()
-    waiting: dict[str, int] = {}
-    for queue in queues:
-        try:
-            waiting[queue] = channel.queue_declare(
-                xq_name(queue), passive=True
-            ).method.message_count
-        except pika.exceptions.ChannelClosedByBroker:
-            channel = connection.channel()
-    if channel.is_open:
-        channel.close()
-    return waiting
+    """Messages in each existing dead-letter queue."""
+    found = declared(connection, [xq_name(q) for q in queues])
+    return {q: found[xq_name(q)][0] for q in queues if xq_name(q) in found}
 
 
 @contextmanager
 def _holding(settings: Settings, queues: Iterable[str]) -> Iterator[_Held]:
     """Fetch every message now in the dead-letter queues, unacknowledged; whatever the caller
     does not acknowledge goes back, in its original order, when the block ends."""
-    connection = _connect(settings)
+    connection = broker_connection(settings)
     try:
         waiting = _waiting(connection, queues)
         channel = connection.channel()

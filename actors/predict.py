@@ -1,22 +1,21 @@
 """``featurise`` and ``predict``: the ``ml`` queue, served from the worker's in-memory model.
 
-Each worker process loads its ``Serving`` (champion, features, cache) when it boots, and
-checks for a new champion every few seconds and before each message (rate-limited), so
-every worker process switches within seconds of a promotion, whichever of them took
-``model_promoted``, and even if the API answers everything from the cache meanwhile.
+Each worker process loads its ``Serving`` (champion, features, cache) when it boots, is
+told of promotions and new data at once (``actors.serving_events``), and also checks for a
+new champion every few seconds and before each message (rate-limited), so it switches even
+if it missed an event and the API answers everything from the cache meanwhile.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
 import dramatiq
 import structlog
-from dramatiq import Broker, Middleware
 
 from actors.contracts import ContractError, check_payload
+from actors.readiness import prepare
 from core.fixtures import InvalidFixture, normalise_fixture
 from ml.errors import ModelNotFound
 from ml.serving import Holder, featurise_fixtures, predict_fixtures
@@ -28,22 +27,20 @@ serving = Holder()
 log = structlog.get_logger("footcast.actors.predict")
 
 
-class LoadServing(Middleware):
-    """Loads the predictor as soon as a worker process boots (in the background), so the
-    first prediction does not wait for it and the serving record is current at once."""
-
-    def after_worker_boot(self, broker: Broker, worker: Any) -> None:
-        threading.Thread(target=_preload, name="footcast-serving-load", daemon=True).start()
-
-
-def _preload() -> None:
+def _load_serving() -> None:
+    """Load the serving state before the process consumes, so no prediction waits behind the
+    load and the serving record is current at once. Without a champion (or a store) there is
+    nothing to wait for: the process consumes, answers ``no_model``, and loads at the first
+    message after a champion appears."""
     try:
         serving.get()
     except ModelNotFound as exc:
         log.warning("no champion to serve yet", error=str(exc))
+    except Exception:
+        log.exception("serving state not loaded; trying again at the next message")
 
 
-dramatiq.get_broker().add_middleware(LoadServing())
+prepare(_load_serving)
 
 
 def _fixtures(data: Any) -> list[dict[str, Any]]:

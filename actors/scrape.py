@@ -14,12 +14,21 @@ import dramatiq
 
 from actors import contracts
 from actors.contracts import ContractError, check_payload
+from core.errors import InvalidSeason
 from core.settings import Settings
 from etl.errors import BlockedError, MissingSource, ParseError, UnknownMatch, UnknownTeam
 from etl.sources import whoscored_scrape
 
 #: Errors a retry cannot fix (``RobotsDisallowed`` is a ``BlockedError``).
-PERMANENT = (ParseError, BlockedError, MissingSource, ContractError, UnknownTeam, UnknownMatch)
+PERMANENT = (
+    ParseError,
+    BlockedError,
+    MissingSource,
+    ContractError,
+    UnknownTeam,
+    UnknownMatch,
+    InvalidSeason,
+)
 
 
 @dramatiq.actor(

@@ -3,6 +3,7 @@
 Great Expectations is imported when the first message arrives, not when the worker boots,
 so processes that only send messages never pay its import time. A failed gate quarantines
 the batch (report stored) and dead-letters the message with the reason; it is not retried.
+A batch that passes may bring new results or fixtures: ``data_changed`` tells serving.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import dramatiq
 
+from actors import contracts
 from actors.contracts import ContractError, check_payload
 from core.db import connect
 from core.settings import Settings
@@ -41,4 +43,5 @@ def validate_batch(data: Any) -> dict[str, Any]:
         raise ValidationFailed(
             f"batch {data['batch_id']} quarantined: {'; '.join(report.failures)}"
         )
+    dramatiq.get_broker().enqueue(contracts.data_changed([int(data["batch_id"])]))
     return {"batch_id": data["batch_id"], "status": "validated"}

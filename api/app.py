@@ -9,7 +9,7 @@ import falcon.media
 import orjson
 
 from actors.bus import Bus
-from actors.dead_letters import dead_letter_counts
+from actors.queue_status import ConsumerWatch, queue_status
 from api.errors import install_error_handling
 from api.forecasting import Forecasts
 from api.metrics import Metrics, MetricsResource, RequestMetrics, StateCollector
@@ -17,8 +17,11 @@ from api.middleware import AccessLog, BodyLimit, RequestId
 from api.openapi import OpenApi
 from api.resources.catalogue import Champion, Fixtures, Teams
 from api.resources.health import Liveness, Readiness
+from api.resources.models import Models
+from api.resources.page import PAGE_DIR, Page, StaticCaching
 from api.resources.ping import Ping
 from api.resources.predictions import Predict, Predictions
+from api.resources.scoreboard import Scoreboard
 from api.store import StoreReader
 from core.cache import Cache
 from core.redis import results_client
@@ -27,9 +30,21 @@ from core.settings import Settings
 
 
 def create_app(settings: Settings, bus: Bus | None = None) -> falcon.App:
-    bus = bus or Bus.from_settings(settings)
+    bus = bus or Bus.from_settings(settings, ConsumerWatch(settings).consumers)
     metrics = Metrics()
-    middleware: list[Any] = [RequestId(), BodyLimit(), AccessLog(), RequestMetrics(metrics)]
+    middleware: list[Any] = [
+        RequestId(),
+        BodyLimit(),
+        AccessLog(),
+        RequestMetrics(metrics),
+        StaticCaching(),
+    ]
+    origins = settings.cors_origin_list
+    if origins:
+        allowed = "*" if "*" in origins else origins
+        middleware.append(
+            falcon.CORSMiddleware(allow_origins=allowed, expose_headers="Retry-After")
+        )
     app = falcon.App(middleware=middleware)
     json_handler = falcon.media.JSONHandler(dumps=orjson.dumps, loads=orjson.loads)
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler
@@ -55,8 +70,14 @@ def create_app(settings: Settings, bus: Bus | None = None) -> falcon.App:
     app.add_route("/v1/predictions/{task_id}", predictions, suffix="item")
     app.add_route("/v1/fixtures", Fixtures(store, forecasts))
     app.add_route("/v1/teams", Teams(store))
+    app.add_route("/v1/models", Models(settings))
     app.add_route("/v1/models/champion", Champion(forecasts))
+    app.add_route("/v1/scoreboard", Scoreboard(store))
     app.add_route("/openapi.json", OpenApi())
-    state = StateCollector(forecasts.serving_or_none, lambda: dead_letter_counts(settings))
+    app.add_route("/", Page())
+    app.add_static_route("/static", PAGE_DIR)
+    state = StateCollector(
+        forecasts.serving_or_none, lambda: queue_status(settings), store.newest_data
+    )
     app.add_route("/metrics", MetricsResource(metrics, state))
     return app

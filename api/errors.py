@@ -12,9 +12,9 @@ from typing import Any
 import falcon
 import structlog
 
-from actors.bus import ActorFailed, BusUnavailable, ResultNotReady
+from actors.bus import ActorFailed, BusUnavailable, NoConsumer, ResultNotReady
 from actors.contracts import ContractError
-from core.fixtures import InvalidFixture
+from core.fixtures import InvalidFixture, SameTeam
 
 #: Seconds a client should wait before retrying after a 503.
 RETRY_AFTER_S = 1
@@ -72,6 +72,17 @@ def _bus_unavailable(
     )
 
 
+def _no_consumer(req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any) -> None:
+    assert isinstance(exc, NoConsumer)
+    raise ApiError(
+        503,
+        "no_worker",
+        f"no worker serves the {exc.queue} queue right now; retry shortly",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+        extra={"queue": exc.queue},
+    )
+
+
 def _result_not_ready(
     req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any
 ) -> None:
@@ -92,6 +103,8 @@ def _invalid_fixture(
     req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any
 ) -> None:
     assert isinstance(exc, InvalidFixture)
+    if isinstance(exc, SameTeam):
+        raise ApiError(404, exc.code, str(exc), field=exc.field)
     raise invalid_field(exc.field, str(exc))
 
 
@@ -107,6 +120,7 @@ def install_error_handling(app: falcon.App) -> None:
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(BusUnavailable, _bus_unavailable)
+    app.add_error_handler(NoConsumer, _no_consumer)
     app.add_error_handler(ResultNotReady, _result_not_ready)
     app.add_error_handler(ActorFailed, _actor_failed)
     app.add_error_handler(ContractError, _contract_error)

@@ -20,7 +20,7 @@ from actors import contracts
 from actors.bus import ActorFailed, Bus, BusUnavailable, ResultNotReady
 from api.errors import ApiError
 from api.metrics import Metrics
-from core.cache import Cache
+from core.cache import Cache, served_answer
 from core.serving import read_serving
 
 #: How long the serving record read from Redis is trusted (s).
@@ -103,14 +103,7 @@ class Forecasts:
             if entry is None or prediction is None:
                 answers.append(None)
                 continue
-            answers.append(
-                {
-                    "fixture": entry["fixture"],
-                    **prediction,
-                    "data_version": data_version,
-                    "cached": True,
-                }
-            )
+            answers.append(served_answer(entry, prediction, data_version, cached=True))
         hits = sum(a is not None for a in answers)
         if hits:
             self.metrics.cache.labels("hit").inc(hits)

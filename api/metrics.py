@@ -22,6 +22,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from actors.bus import BusError
+from actors.queue_status import QueueStatus
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: Latency buckets (s): sub-millisecond cache hits up to the sync timeout.
@@ -83,15 +84,18 @@ class RequestMetrics:
 
 
 class StateCollector(Collector):
-    """Model version served and dead letters waiting, read at scrape time."""
+    """Model version served; messages, consumers and dead letters per queue; the newest data
+    per competition: all read at scrape time."""
 
     def __init__(
         self,
         serving: Callable[[], dict[str, Any] | None],
-        dead_letters: Callable[[], dict[str, int]],
+        queues: Callable[[], dict[str, QueueStatus]],
+        newest_data: Callable[[], list[tuple[str, str, float]]],
     ) -> None:
         self.serving = serving
-        self.dead_letters = dead_letters
+        self.queues = queues
+        self.newest_data = newest_data
 
     def collect(self) -> Iterator[Metric]:
         model = GaugeMetricFamily(
@@ -101,15 +105,39 @@ class StateCollector(Collector):
         if record:
             model.add_metric([record["model_name"], record["model_version"]], 1.0)
         yield model
-        letters = GaugeMetricFamily(
-            "footcast_dead_letters", "Messages waiting in each dead-letter queue", labels=["queue"]
+        families = {
+            "messages": GaugeMetricFamily(
+                "footcast_queue_messages", "Messages ready in each queue", labels=["queue"]
+            ),
+            "consumers": GaugeMetricFamily(
+                "footcast_queue_consumers",
+                "Worker processes consuming each queue",
+                labels=["queue"],
+            ),
+            "dead_letters": GaugeMetricFamily(
+                "footcast_dead_letters",
+                "Messages waiting in each dead-letter queue",
+                labels=["queue"],
+            ),
+        }
+        try:
+            for queue, status in self.queues().items():
+                for field, family in families.items():
+                    family.add_metric([queue], float(getattr(status, field)))
+        except BusError as exc:
+            log.warning("queue status unavailable", error=str(exc))
+        yield from families.values()
+        newest = GaugeMetricFamily(
+            "footcast_data_newest_timestamp_seconds",
+            "When the newest result kicked off and a fixture was last written, per competition",
+            labels=["competition", "kind"],
         )
         try:
-            for queue, count in self.dead_letters().items():
-                letters.add_metric([queue], float(count))
+            for competition, kind, at in self.newest_data():
+                newest.add_metric([competition, kind], at)
         except BusError as exc:
-            log.warning("dead-letter counts unavailable", error=str(exc))
-        yield letters
+            log.warning("data freshness unavailable", error=str(exc))
+        yield newest
 
 
 class MetricsResource:

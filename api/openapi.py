@@ -10,6 +10,8 @@ from typing import Any
 
 import falcon
 
+from api.validation import COMPETITION_PATTERN
+
 _STR = {"type": "string"}
 _NUM = {"type": "number"}
 _PROB = {"type": "number", "minimum": 0, "maximum": 1}
@@ -45,6 +47,9 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}
 
 
+#: A name with at least one character that is not white space.
+_NOT_BLANK = r"\S"
+
 SCHEMAS: dict[str, Any] = {
     "ErrorBody": {
         "type": "object",
@@ -54,8 +59,14 @@ SCHEMAS: dict[str, Any] = {
             "message": _STR,
             "field": _STR,
             "candidates": {"type": "array", "items": _STR},
+            "competitions": {
+                "type": "array",
+                "items": _STR,
+                "description": "competition_not_covered: the competitions the model covers",
+            },
             "id": _STR,
             "poll": _STR,
+            "queue": _STR,
         },
     },
     "Error": {
@@ -73,27 +84,78 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 80,
+                "pattern": _NOT_BLANK,
                 "examples": ["Arsenal"],
             },
             "away_team": {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 80,
+                "pattern": _NOT_BLANK,
                 "examples": ["Chelsea"],
             },
-            "competition": {"type": "string", "minLength": 1, "maxLength": 80, "examples": ["E0"]},
+            "competition": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 80,
+                "pattern": _NOT_BLANK,
+                "examples": ["E0"],
+            },
             "kickoff": {
                 "type": ["string", "null"],
                 "description": "ISO date or date-time; today (UTC) when omitted or null",
                 "examples": ["2024-08-17"],
             },
+            "prices": _ref("Prices"),
         },
     },
     "MatchFixture": {
         "type": "object",
         "required": ["match_id"],
         "additionalProperties": False,
-        "properties": {"match_id": {"type": "integer", "minimum": 1}},
+        "properties": {"match_id": {"type": "integer", "minimum": 1}, "prices": _ref("Prices")},
+    },
+    "Prices": {
+        "type": "object",
+        "description": "Decimal 1X2 prices for the forecast to read instead of the store's "
+        "latest pre-kickoff snapshot. Each above 1.0; the overround (1/home + 1/draw + "
+        "1/away) between 0.9 and 1.5, else 422 naming the field (`prices.home`).",
+        "required": ["home", "draw", "away"],
+        "additionalProperties": False,
+        "properties": {
+            "home": {"type": "number", "exclusiveMinimum": 1, "examples": [2.1]},
+            "draw": {"type": "number", "exclusiveMinimum": 1, "examples": [3.4]},
+            "away": {"type": "number", "exclusiveMinimum": 1, "examples": [3.6]},
+        },
+    },
+    "Outcomes": {
+        "type": "object",
+        "required": ["home", "draw", "away"],
+        "properties": {"home": _NUM, "draw": _NUM, "away": _NUM},
+    },
+    "Inputs": {
+        "type": "object",
+        "description": "What the forecast read besides the results: the prices (from the "
+        "store's latest snapshot seen before kickoff, from the request, or none) and the "
+        "date of the competition's last result.",
+        "required": ["prices", "priced_at", "bookmaker", "odds", "market", "data_through"],
+        "properties": {
+            "prices": {"enum": ["store", "request", None]},
+            "priced_at": {
+                "type": ["string", "null"],
+                "description": "when the store's snapshot was seen",
+            },
+            "bookmaker": {"type": ["string", "null"]},
+            "odds": {
+                "oneOf": [_ref("Outcomes"), {"type": "null"}],
+                "description": "the decimal prices read",
+            },
+            "market": {
+                "oneOf": [_ref("Outcomes"), {"type": "null"}],
+                "description": "those prices de-margined (proportionally)",
+            },
+            "data_through": {"type": ["string", "null"], "format": "date"},
+        },
     },
     "Fixture": {"oneOf": [_ref("NamedFixture"), _ref("MatchFixture")]},
     "ResolvedFixture": {
@@ -144,7 +206,15 @@ SCHEMAS: dict[str, Any] = {
     },
     "Prediction": {
         "type": "object",
-        "required": ["fixture", "model", "forecast", "data_version", "cached"],
+        "required": [
+            "fixture",
+            "model",
+            "forecast",
+            "inputs",
+            "warnings",
+            "data_version",
+            "cached",
+        ],
         "properties": {
             "fixture": _ref("ResolvedFixture"),
             "model": {
@@ -153,6 +223,14 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {"name": _STR, "version": _STR},
             },
             "forecast": _ref("Forecast"),
+            "inputs": _ref("Inputs"),
+            "warnings": {
+                "type": "array",
+                "description": "`stale_data`: the kickoff is more than 21 days after "
+                "`inputs.data_through`; `unpriced`: no prices were read, so the answer comes "
+                "from the model's weaker unpriced path",
+                "items": {"enum": ["stale_data", "unpriced"]},
+            },
             "data_version": _STR,
             "cached": {"type": "boolean"},
         },
@@ -198,6 +276,110 @@ SCHEMAS: dict[str, Any] = {
             "error": _ref("ErrorBody"),
         },
     },
+    "Metrics": {
+        "type": "object",
+        "required": ["rps", "log_loss", "brier"],
+        "properties": {
+            "rps": {"type": ["number", "null"]},
+            "log_loss": {"type": ["number", "null"]},
+            "brier": {"type": ["number", "null"]},
+        },
+    },
+    "ScoreSummary": {
+        "type": "object",
+        "required": ["matches", "model", "closing", "opening", "clv"],
+        "properties": {
+            "matches": {"type": "integer", "minimum": 0},
+            "model": _ref("Metrics"),
+            "closing": _ref("Metrics"),
+            "opening": _ref("Metrics"),
+            "clv": {
+                "type": "object",
+                "description": "matches forecast with prices, and the share whose favourite's "
+                "price moved towards the model by the close",
+                "required": ["matches", "share"],
+                "properties": {
+                    "matches": {"type": "integer", "minimum": 0},
+                    "share": {"type": ["number", "null"]},
+                },
+            },
+        },
+    },
+    "Scoreboard": {
+        "type": "object",
+        "required": [
+            "since",
+            "competition",
+            "overall",
+            "by_competition",
+            "by_month",
+            "by_model",
+            "reliability",
+        ],
+        "properties": {
+            "since": {"type": ["string", "null"], "format": "date"},
+            "competition": {"type": ["string", "null"]},
+            "overall": _ref("ScoreSummary"),
+            "by_competition": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        _ref("ScoreSummary"),
+                        {"type": "object", "required": ["competition"]},
+                    ]
+                },
+            },
+            "by_month": {
+                "type": "array",
+                "items": {
+                    "allOf": [_ref("ScoreSummary"), {"type": "object", "required": ["month"]}]
+                },
+            },
+            "by_model": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        _ref("ScoreSummary"),
+                        {"type": "object", "required": ["model_version"]},
+                    ]
+                },
+            },
+            "reliability": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "outcome",
+                        "bin_low",
+                        "bin_high",
+                        "predicted",
+                        "observed",
+                        "matches",
+                    ],
+                    "properties": {
+                        "outcome": {"enum": ["home", "draw", "away"]},
+                        "bin_low": _PROB,
+                        "bin_high": _PROB,
+                        "predicted": _PROB,
+                        "observed": _PROB,
+                        "matches": {"type": "integer", "minimum": 1},
+                    },
+                },
+            },
+        },
+    },
+    "RegisteredModel": {
+        "type": ["object", "null"],
+        "required": ["version", "aliases", "created_at", "promoted_at", "metrics", "reasons"],
+        "properties": {
+            "version": _STR,
+            "aliases": {"type": "array", "items": _STR},
+            "created_at": _STR,
+            "promoted_at": {"type": ["string", "null"]},
+            "metrics": {"type": "object", "additionalProperties": _NUM},
+            "reasons": {"type": ["string", "null"], "description": "why it was (not) promoted"},
+        },
+    },
     "Check": {
         "type": "object",
         "required": ["status", "latency_ms"],
@@ -212,7 +394,7 @@ SCHEMAS: dict[str, Any] = {
 _PARAM_COMPETITION = {
     "name": "competition",
     "in": "query",
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": COMPETITION_PATTERN},
     "description": "competition code, e.g. E0",
 }
 
@@ -227,9 +409,14 @@ def document() -> dict[str, Any]:
             405: "Method not allowed",
             413: "Body over 64 KiB",
             415: "Body not sent as application/json",
-            422: "A field is missing or invalid (named in `field`)",
+            422: "A field is missing or invalid (named in `field`), or the fixture's "
+            "competition is not one the served model was trained on (`competition_not_covered`"
+            ", naming those it covers in `competitions`)",
             502: "The worker failed for good",
-            503: "Broker, results backend or store unavailable (see `Retry-After`)",
+            503: (
+                "Broker, results backend or store unavailable, or no worker serves the queue"
+                " (`no_worker`); see `Retry-After`"
+            ),
             504: "No answer within the sync timeout; poll `poll` (also in `Location`)",
         }.items()
     }
@@ -268,7 +455,7 @@ def document() -> dict[str, Any]:
                                 }
                             },
                         },
-                        **_errors(400, 413, 415, 422, 503),
+                        **_errors(400, 404, 413, 415, 422, 503),
                     },
                 }
             },
@@ -411,6 +598,69 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/v1/scoreboard": {
+                "get": {
+                    "summary": "How the served forecasts did: finished matches forecast before "
+                    "kickoff, scored (RPS, log-loss, Brier) beside the de-margined closing and "
+                    "opening market on the same matches, overall, per competition, month and "
+                    "model version, with closing-line value and a reliability table",
+                    "parameters": [
+                        _PARAM_COMPETITION,
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                            "description": "only matches kicking off on or after this date",
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("Scoreboard"), "The scoreboard (zeros when empty)"),
+                        **_errors(422, 503),
+                    },
+                }
+            },
+            "/v1/models": {
+                "get": {
+                    "summary": "Champion, challenger and the latest promotion decisions",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["name", "champion", "challenger", "decisions"],
+                                "properties": {
+                                    "name": _STR,
+                                    "champion": _ref("RegisteredModel"),
+                                    "challenger": _ref("RegisteredModel"),
+                                    "decisions": {
+                                        "type": "array",
+                                        "description": "newest version first",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["version", "decision", "at", "reasons"],
+                                            "properties": {
+                                                "version": _STR,
+                                                "decision": {
+                                                    "type": "string",
+                                                    "examples": [
+                                                        "promote",
+                                                        "keep_champion",
+                                                        "manual",
+                                                        "registered",
+                                                    ],
+                                                },
+                                                "at": _STR,
+                                                "reasons": {"type": ["string", "null"]},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                            "The registry's models",
+                        ),
+                        **_errors(503),
+                    },
+                }
+            },
             "/v1/ping": {
                 "post": {
                     "summary": "A round trip through the bus and a worker",
@@ -465,6 +715,15 @@ def document() -> dict[str, Any]:
                                     "checks": {
                                         "type": "object",
                                         "additionalProperties": _ref("Check"),
+                                    },
+                                    "queues": {
+                                        "type": ["object", "null"],
+                                        "description": "Consumers, depth and dead letters per"
+                                        " queue (null if the broker cannot be asked)",
+                                        "additionalProperties": {
+                                            "type": "object",
+                                            "additionalProperties": {"type": "integer"},
+                                        },
                                     },
                                 },
                             },

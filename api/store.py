@@ -1,4 +1,4 @@
-"""Read-only store access for the API: upcoming fixtures and teams.
+"""Read-only store access for the API: upcoming fixtures, teams and the scoreboard.
 
 The pool is opened on first use, not when the app is built, so an API whose database is
 down still starts, answers its health probes and serves predictions.
@@ -16,7 +16,10 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from actors.bus import BusUnavailable
 from core.db import open_pool
 from core.settings import Settings
+from etl.scoreboard import scoreboard
 from etl.store.fixtures import upcoming_fixtures
+from etl.store.scoreboard import served_results
+from etl.store.summary import newest_data
 
 #: Longest wait for a pooled connection (s) before answering 503.
 POOL_TIMEOUT_S = 2.0
@@ -82,4 +85,14 @@ class StoreReader:
             return [{"name": name, "aliases": sorted(aliases)} for name, aliases in rows]
 
         result: list[dict[str, Any]] = self._read(query)
+        return result
+
+    def scoreboard(self, competition: str | None, since: dt.date | None) -> dict[str, Any]:
+        """How the served forecasts of finished matches did (``etl.scoreboard``)."""
+        rows = self._read(lambda conn: served_results(conn, competition=competition, since=since))
+        return scoreboard(rows, competition, since)
+
+    def newest_data(self) -> list[tuple[str, str, float]]:
+        """When the newest result and fixture of each competition date from (metrics)."""
+        result: list[tuple[str, str, float]] = self._read(newest_data)
         return result

@@ -1,12 +1,18 @@
-"""Request-body helpers that turn bad input into 4xx errors naming what is wrong."""
+"""Request helpers that turn bad input (body or query) into 4xx errors naming what is wrong."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 import falcon
 
-from api.errors import ApiError
+from api.errors import ApiError, invalid_field
+
+#: What a competition query parameter may be (the document states the same pattern).
+COMPETITION_PATTERN = r"^[A-Za-z0-9 .\-]{1,40}$"
+_CODE = re.compile(COMPETITION_PATTERN)
 
 
 def json_object(req: falcon.Request) -> dict[str, Any]:
@@ -22,3 +28,26 @@ def json_object(req: falcon.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_body", "the request body must be a JSON object")
     return body
+
+
+def competition_param(req: falcon.Request, required: bool = False) -> str | None:
+    """The ``competition`` query parameter: a code such as E0 (None when absent)."""
+    value = req.get_param("competition")
+    if value is None:
+        if required:
+            raise invalid_field("competition", "competition is required")
+        return None
+    if not _CODE.fullmatch(value):
+        raise invalid_field("competition", "competition must be a code such as E0")
+    return value
+
+
+def date_param(req: falcon.Request, name: str) -> dt.date | None:
+    """The ``name`` query parameter as a date (None when absent)."""
+    value = req.get_param(name)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise invalid_field(name, f"{name} must be a date (YYYY-MM-DD)") from None

@@ -14,10 +14,20 @@ little CPU) drives ``POST /v1/predict``:
   so it goes API → RabbitMQ → worker → Redis results → API;
 - ``sync_hit``: fixtures answered before, served from the prediction cache by the API;
 - ``inline``: the same app plus one route that forecasts in the API process (no bus, no
-  cache): the floor the bus adds its cost to. That route lives in this file only.
+  cache): what the bus adds to a forecast. That route lives in this file only;
+- ``floor``: a bare Falcon app (same gunicorn settings) posting to a bare dramatiq actor
+  (same RabbitMQ broker with publisher confirms, same Redis results backend, same worker
+  settings) that does a tiny matrix product, and blocking on its result: the bus alone,
+  what the sync miss path can at best approach;
+- ``floor_hit``: the same bare app returning a cached JSON answer read from the cache Redis:
+  what the sync hit path can at best approach;
+- ``batch100``: ``POST /v1/predictions/batch`` with 100 fixtures never asked before.
 
-Each at concurrency 1 and 16 over keep-alive connections; prints one JSON object with
-p50/p95/p99 latency (ms) and throughput per case, and ``bus_over_inline``.
+Each at concurrency 1 and 16 over keep-alive connections (``batch100`` at 1); prints one JSON
+object with p50/p95/p99 latency (ms) and throughput per case, ``bus_over_inline``, the
+ratios against the floor measured in the same run (``miss_over_floor_c1``: p50 over the
+floor's; ``miss_over_floor_c16``: req/s over the floor's; ``miss_p99_over_floor_c16``;
+``hit_over_floor_hit_c16``: req/s) and whether each target is met.
 """
 
 from __future__ import annotations
@@ -45,8 +55,8 @@ import redis
 from cli.processes import api_command, free_port, spawn, stop, wait_http_ok, worker_command
 from core.cache import namespace
 from core.db import connect
+from core.seasons import season_start_year
 from core.settings import PROJECT_ROOT, Settings
-from etl.competitions import season_start_year
 from etl.store.reads import load_matches, load_odds
 
 #: wrk script: cycles through a file of request bodies, each thread from its own offset,
@@ -103,20 +113,76 @@ predictor = Predictor.load(settings)
 
 class Inline:
     def on_post(self, req, resp):
-        fixture = normalise_fixture(json_object(req))
-        snapshot = predictor.snapshot
-        resolved = predictor.resolve(fixture, snapshot)
-        resp.media = {
-            "fixture": resolved,
-            **snapshot.forecast(resolved, snapshot.features(resolved)),
-            "data_version": snapshot.data_version,
-            "cached": False,
-        }
+        resp.media = predictor.forecast(normalise_fixture(json_object(req)))
 
 
 app = create_app(settings)
 app.add_route("/bench/inline", Inline())
 """
+
+#: The floor: the bare bus behind a bare Falcon app, nothing of footcast's.
+FLOOR_APP = """
+import os
+
+import dramatiq
+import falcon
+import numpy as np
+import redis
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.results import Results
+from dramatiq.results.backends.redis import RedisBackend
+
+broker = RabbitmqBroker(url=os.environ["FOOTCAST_BROKER_URL"], confirm_delivery=True)
+broker.add_middleware(
+    Results(backend=RedisBackend(client=redis.Redis.from_url(os.environ["FOOTCAST_RESULTS_URL"])))
+)
+dramatiq.set_broker(broker)
+WEIGHTS = np.random.default_rng(0).normal(size=(3, 3))
+CACHE = redis.Redis.from_url(os.environ["FOOTCAST_CACHE_URL"])
+ANSWER_KEY = os.environ["FLOOR_ANSWER_KEY"]
+
+
+@dramatiq.actor(queue_name="floor", store_results=True, max_retries=0)
+def floor_forecast(values):
+    z = np.asarray(values, dtype=float) @ WEIGHTS
+    p = np.exp(z - z.max())
+    return (p / p.sum()).tolist()
+
+
+class Forecast:
+    def on_post(self, req, resp):
+        body = req.get_media()
+        values = [len(body["home_team"]), len(body["away_team"]), len(body["kickoff"])]
+        message = floor_forecast.send(values)
+        resp.media = {"probabilities": message.get_result(block=True, timeout=30_000)}
+
+
+class Live:
+    def on_get(self, req, resp):
+        resp.media = {"status": "ok"}
+
+
+class Hit:
+    def on_post(self, req, resp):
+        req.get_media()
+        resp.content_type = falcon.MEDIA_JSON
+        resp.text = CACHE.get(ANSWER_KEY).decode()
+
+
+app = falcon.App()
+app.add_route("/floor/forecast", Forecast())
+app.add_route("/floor/hit", Hit())
+app.add_route("/floor/live", Live())
+"""
+#: Targets, each a ratio within one run: (key, comparison, bound).
+TARGETS = (
+    ("miss_over_floor_c16", ">=", 0.8),
+    ("miss_p99_over_floor_c16", "<=", 1.5),
+    ("miss_over_floor_c1", "<=", 1.3),
+    ("hit_over_floor_hit_c16", ">=", 0.9),
+)
+#: Batch of 100 fixtures through the bus, p50 (ms).
+BATCH_P50_TARGET_MS = 25.0
 
 
 def ensure_wrk() -> str:
@@ -199,6 +265,7 @@ def post(url: str, body: str) -> dict[str, Any]:
 def run_wrk(
     wrk: str, url: str, lines: list[str], concurrency: int, duration_s: int, workdir: Path
 ) -> dict[str, float]:
+    """Drive ``url`` with ``lines`` as bodies, in turn, for ``duration_s``."""
     script = workdir / "post.lua"
     script.write_text(WRK_SCRIPT)
     data = workdir / f"bodies-{uuid.uuid4().hex[:6]}.txt"
@@ -283,6 +350,65 @@ def bench_stack(api_workers: int, api_threads: int, worker_threads: int) -> Iter
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def start_floor(stack: Stack, args: argparse.Namespace) -> str:
+    """The floor's app and worker, with the stack's gunicorn and dramatiq settings; returns
+    the app's URL."""
+    (stack.workdir / "floor_app.py").write_text(FLOOR_APP)
+    settings = stack.settings
+    os.environ["FLOOR_ANSWER_KEY"] = floor_answer_key(settings)
+    worker = [
+        sys.executable, "-m", "dramatiq", "floor_app", "--path", str(stack.workdir),
+        "--processes", "1", "--threads", str(args.worker_threads), "--queues", "floor",
+    ]  # fmt: skip
+    stack.procs.append(spawn(worker, settings, stack.workdir / "floor-worker.log"))
+    port = free_port()
+    api = api_command(port, workers=args.api_workers, threads=args.api_threads)
+    api[api.index("api.wsgi:app")] = "floor_app:app"
+    api_proc = spawn([*api, "--pythonpath", str(stack.workdir)], settings,
+                     stack.workdir / "floor-api.log")  # fmt: skip
+    stack.procs.append(api_proc)
+    wait_http_ok(f"http://127.0.0.1:{port}/floor/live", 120, api_proc)
+    return f"http://127.0.0.1:{port}"
+
+
+def floor_answer_key(settings: Settings) -> str:
+    """Where the floor's hit route finds its cached answer (removed with the namespace)."""
+    return f"{namespace(settings)}floor-answer"
+
+
+def batch_bodies(lines: list[str], size: int) -> list[str]:
+    """Request bodies of ``size`` fixtures each, no fixture repeated."""
+    fixtures_ = [json.loads(line) for line in lines]
+    return [
+        json.dumps({"fixtures": fixtures_[i : i + size]})
+        for i in range(0, len(fixtures_) - size + 1, size)
+    ]
+
+
+def floor_ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """The sync path against the floor measured in the same run, and the targets met."""
+    ratios: dict[str, Any] = {
+        "miss_over_floor_c1": round(
+            results["sync_miss_c1"]["p50_ms"] / results["floor_c1"]["p50_ms"], 3
+        ),
+        "miss_over_floor_c16": round(
+            results["sync_miss_c16"]["rps"] / results["floor_c16"]["rps"], 3
+        ),
+        "miss_p99_over_floor_c16": round(
+            results["sync_miss_c16"]["p99_ms"] / results["floor_c16"]["p99_ms"], 3
+        ),
+        "hit_over_floor_hit_c16": round(
+            results["sync_hit_c16"]["rps"] / results["floor_hit_c16"]["rps"], 3
+        ),
+    }
+    met = {
+        key: (ratios[key] >= bound) if op == ">=" else (ratios[key] <= bound)
+        for key, op, bound in TARGETS
+    }
+    met["batch100_p50_ms"] = results["batch100"]["p50_ms"] <= BATCH_P50_TARGET_MS
+    return {**ratios, "targets_met": met}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration-s", type=int, default=10)
@@ -298,10 +424,12 @@ def main() -> None:
         inline_port = free_port()
         inline = api_command(inline_port, workers=args.api_workers, threads=args.api_threads)
         inline[inline.index("api.wsgi:app")] = "inline_app:app"
-        inline_proc = spawn([*inline, "--pythonpath", str(workdir)], settings,
-                            workdir / "inline.log")  # fmt: skip
+        # The inline app loads the model while gunicorn's boot timeout runs: allow for it.
+        inline_proc = spawn([*inline, "--pythonpath", str(workdir), "--timeout", "600"],
+                            settings, workdir / "inline.log")  # fmt: skip
         stack.procs.append(inline_proc)
-        wait_http_ok(f"http://127.0.0.1:{inline_port}/health/live", 120, inline_proc)
+        wait_http_ok(f"http://127.0.0.1:{inline_port}/health/live", 600, inline_proc)
+        floor = start_floor(stack, args)
 
         needed = 4000 * args.duration_s
         misses = bodies(pairs, 0, 2 * needed + 1000)
@@ -311,7 +439,11 @@ def main() -> None:
         run_wrk(wrk, f"{api}/v1/predict", warm[50:], 16, 2, workdir)
         hits = warm[:200]
         for body in hits:
-            post(f"{api}/v1/predict", body)
+            answer = post(f"{api}/v1/predict", body)
+        redis.Redis.from_url(settings.cache_url).set(floor_answer_key(settings), json.dumps(answer))
+        post(f"{floor}/floor/forecast", misses[0])
+        run_wrk(wrk, f"{floor}/floor/forecast", warm, 16, 2, workdir)
+        batches = batch_bodies(misses[2 * needed :], 100)
         post(f"http://127.0.0.1:{inline_port}/bench/inline", misses[0])
         run_wrk(wrk, f"http://127.0.0.1:{inline_port}/bench/inline", warm, 16, 2, workdir)
 
@@ -323,18 +455,25 @@ def main() -> None:
             ("sync_hit_c16", f"{api}/v1/predict", hits, 16),
             ("inline_c1", f"http://127.0.0.1:{inline_port}/bench/inline", misses, 1),
             ("inline_c16", f"http://127.0.0.1:{inline_port}/bench/inline", misses, 16),
+            ("floor_c1", f"{floor}/floor/forecast", misses, 1),
+            ("floor_c16", f"{floor}/floor/forecast", misses, 16),
+            ("floor_hit_c1", f"{floor}/floor/hit", hits, 1),
+            ("floor_hit_c16", f"{floor}/floor/hit", hits, 16),
+            ("batch100", f"{api}/v1/predictions/batch", batches, 1),
         ]
         for name, url, lines, concurrency in cases:
             results[name] = run_wrk(wrk, url, lines, concurrency, args.duration_s, workdir)
         results["bus_over_inline"] = round(
             results["sync_miss_c16"]["rps"] / results["inline_c16"]["rps"], 3
         )
+        results.update(floor_ratios(results))
         results["setup"] = {
             "cpus": os.cpu_count(),
             "api": f"gunicorn gthread {args.api_workers} workers x {args.api_threads} threads",
             "worker": f"dramatiq 1 process x {args.worker_threads} threads",
             "duration_s": args.duration_s,
             "load_generator": "wrk -t1 (keep-alive)",
+            "floor": "bare falcon app + bare dramatiq actor, same gunicorn/dramatiq settings",
         }
         print(json.dumps(results, indent=2))
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cli.outages import quiet_connection_logs
 from core.errors import SettingsError
 from core.logging import configure_logging
 from core.settings import Settings
@@ -24,6 +25,7 @@ def load_settings() -> Settings:
         except SettingsError as exc:
             raise click.ClickException(str(exc)) from exc
         configure_logging(root.obj)
+        quiet_connection_logs(root.obj)
     return root.obj
 
 

@@ -58,6 +58,11 @@ def demo(settings: Settings, keep_running: bool | None) -> None:
     try:
         wait_http_ok(f"{api_url}/health/ready", 60, api)
         click.echo(f"API ready at {api_url} (logs in {LOG_DIR})")
+        click.echo(
+            "the worker runs under `footcast worker`, which restarts it (with back-off) if its"
+            " process dies; while no worker consumes a queue, requests that need it get"
+            " 503 no_worker at once"
+        )
 
         step("4. a ping on every queue, through the bus")
         bus = Bus.from_settings(settings)
@@ -77,8 +82,13 @@ def demo(settings: Settings, keep_running: bool | None) -> None:
         step("7. a new champion, served without a restart")
         show_promotion(settings, api_url)
 
+        step("8. the matchday page")
+        click.echo(f"open {api_url}/ in a browser: fixtures, track record, model, health")
         if keep_running if keep_running is not None else sys.stdin.isatty():
-            click.secho(f"\nfootcast is serving at {api_url}; Ctrl-C stops it.", fg="green")
+            click.secho(
+                f"\nfootcast is serving at {api_url}/ (the matchday page); Ctrl-C stops it.",
+                fg="green",
+            )
             api.wait()
     except KeyboardInterrupt:
         pass

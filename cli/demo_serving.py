@@ -59,7 +59,7 @@ def ensure_data(settings: Settings) -> None:
 
 def train_and_register(settings: Settings, dc_weight: float) -> str:
     """Fit the served models on the store's recent seasons and register a new version."""
-    from etl.competitions import season_start_year
+    from core.seasons import season_start_year
     from etl.store.reads import load_matches, load_odds
     from ml import registry
     from ml.backtest import prepare_frame

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from cli.context import pass_settings
 from cli.evaluate_model import print_evaluation
@@ -15,6 +15,9 @@ from core.db import connect
 from core.settings import Settings
 from ml.errors import MlError
 from ml.params import PARAMS_PATH, load_params
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Scores shown in the table, in order.
 COLUMNS = ("rps", "log_loss", "brier", "accuracy", "ece", "n")
@@ -73,6 +76,8 @@ def evaluate(
 
     params = load_params(params_path)
     try:
+        from ml.backtest import report, run_on_store, summarise  # seconds to import
+
         with connect(settings) as conn:
             result = run_on_store(conn, params, leagues or None, seasons or None, warmup or None)
     except MlError as exc:

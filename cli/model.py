@@ -157,3 +157,32 @@ def publish_promoted_command(settings: Settings, version: str, previous: str | N
     click.echo(
         json.dumps({"published": "model_promoted", "version": version, "previous": previous})
     )
+
+
+@model.command()
+@click.argument("version")
+@click.option(
+    "--remote", default=None,
+    help="DVC remote name (.dvc/config) or URL holding the snapshot [FOOTCAST_DVC_REMOTE_URL]",
+)  # fmt: skip
+@pass_settings
+def reproduce(settings: Settings, version: str, remote: str | None) -> None:
+    """Rebuild VERSION from its recorded snapshot and params; compare its backtest forecasts.
+
+    Exits 1 with a report of what differs when any probability differs by more than 1e-9.
+    """
+    from core.settings import PROJECT_ROOT
+    from ml.errors import MlError
+    from ml.reproduce import reproduce as rebuild
+    from ml.snapshot_remote import resolve_remote
+
+    url = resolve_remote(remote, PROJECT_ROOT) if remote else settings.dvc_remote_url
+    try:
+        result = rebuild(settings, version, url)
+    except MlError as exc:
+        raise _fail(exc) from exc
+    click.echo(json.dumps(result.as_dict(), indent=2))
+    if not result.identical:
+        raise click.ClickException(
+            f"version {version} was not reproduced: {'; '.join(result.differences)}"
+        )

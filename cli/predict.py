@@ -50,6 +50,14 @@ def _through_bus(settings: Settings, fixture: dict[str, Any], timeout_ms: int) -
 @click.argument("away_team")
 @click.option("--competition", required=True, help="Competition code, e.g. E0.")
 @click.option("--kickoff", default=None, help="Kickoff date (YYYY-MM-DD); default today (UTC).")
+@click.option(
+    "--prices",
+    type=float,
+    nargs=3,
+    default=None,
+    metavar="HOME DRAW AWAY",
+    help="Decimal 1X2 prices to read instead of the store's latest pre-kickoff ones.",
+)
 @click.option("--inline", is_flag=True, help="Forecast in this process instead of on a worker.")
 @click.option("--timeout-ms", type=int, default=30_000, show_default=True)
 @pass_settings
@@ -59,13 +67,19 @@ def predict(
     away_team: str,
     competition: str,
     kickoff: str | None,
+    prices: tuple[float, float, float] | None,
     inline: bool,
     timeout_ms: int,
 ) -> None:
     """Forecast HOME_TEAM against AWAY_TEAM: the answer POST /v1/predict gives."""
-    raw = {"home_team": home_team, "away_team": away_team, "competition": competition}
+    raw: dict[str, Any] = {"home_team": home_team, "away_team": away_team}
+    raw["competition"] = competition
+    if kickoff:
+        raw["kickoff"] = kickoff
+    if prices:
+        raw["prices"] = dict(zip(("home", "draw", "away"), prices, strict=True))
     try:
-        fixture = normalise_fixture({**raw, **({"kickoff": kickoff} if kickoff else {})})
+        fixture = normalise_fixture(raw)
     except InvalidFixture as exc:
         raise click.BadParameter(str(exc), param_hint=exc.field) from exc
     answer = _inline(settings, fixture) if inline else _through_bus(settings, fixture, timeout_ms)

@@ -31,13 +31,17 @@ def api_command(port: int, *, workers: int = 2, threads: int = 8) -> list[str]:
     ]  # fmt: skip
 
 
+#: Queues of the general worker; ``pipeline`` has a worker group of its own.
+WORKER_QUEUES = tuple(q for q in QUEUES if q != "pipeline")
+
+
 def worker_command(
-    queues: Sequence[str] = QUEUES, *, processes: int = 1, threads: int = 8
+    queues: Sequence[str] = WORKER_QUEUES, *, processes: int = 1, threads: int = 8
 ) -> list[str]:
+    """``footcast worker``: dramatiq on ``queues`` under its supervisor."""
     return [
-        sys.executable, "-m", "dramatiq", "actors.worker:boot",
-        "--processes", str(processes), "--threads", str(threads),
-        "--queues", *queues,
+        sys.executable, "-m", "cli.entry", "worker",
+        "--processes", str(processes), "--threads", str(threads), *queues,
     ]  # fmt: skip
 
 

@@ -9,6 +9,8 @@ import click
 from actors import contracts
 from actors.bus import Bus, BusError
 from cli.context import pass_settings
+from core.errors import InvalidSeason
+from core.seasons import parse_season
 from core.settings import Settings
 from etl.competitions import competition_code
 from etl.errors import BlockedError, EtlError
@@ -58,10 +60,10 @@ def whoscored(
     """
     try:
         jobs = [
-            (competition_code(competition), whoscored_scrape.season_code(season))
+            (competition_code(competition), parse_season(season))
             for competition, season in itertools.product(competitions, seasons)
         ]
-    except EtlError as exc:
+    except (EtlError, InvalidSeason) as exc:
         raise click.ClickException(str(exc)) from exc
     if inline:
         _scrape_inline(settings, jobs, base_url)

@@ -2,11 +2,14 @@
 
 Keys carry what makes an entry valid, so an entry can never be read in the wrong context:
 
-- ``<ns>features:<data version>:<fixture key>`` — a fixture's features, as computed from
-  the store at that data version;
-- ``<ns>prediction:<model version>:<feature hash>`` — a forecast of one feature vector by
-  one model version (a new champion reads other keys; its predecessor's entries are
-  dropped by ``drop_predictions``).
+- ``<ns>features:<data version>:<fixture key>`` — a fixture's features and inputs (the
+  prices it reads, where from, its warnings), as computed from the store at that data
+  version (results and price snapshots both move it); the fixture key covers prices the
+  request carries;
+- ``<ns>prediction:<model version>:<feature hash>`` — a forecast of one feature vector and
+  its prices by one model version (a new champion reads other keys; its predecessor's
+  entries are dropped by ``drop_predictions``), so a priced and an unpriced answer for one
+  fixture are different entries.
 
 ``<ns>`` (``namespace``) names the model registry the versions belong to, so two
 deployments (or test sessions) sharing a Redis never read each other's entries.
@@ -33,14 +36,26 @@ from core.settings import Settings
 DROP_BATCH = 500
 
 
-def fixture_key(fixture: Mapping[str, Any]) -> str:
-    """A stable digest of a normalised fixture (the request's own spelling of it)."""
-    return hashlib.sha1(orjson.dumps(dict(fixture), option=orjson.OPT_SORT_KEYS)).hexdigest()
+def digest(values: Mapping[str, Any]) -> str:
+    """A stable digest of a mapping, whatever its key order: a normalised fixture's (the
+    request's own spelling of it), or a feature vector's, so that equal vectors share one
+    prediction entry per model."""
+    return hashlib.sha1(orjson.dumps(dict(values), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def feature_hash(features: Mapping[str, float]) -> str:
-    """A digest of a feature vector: equal vectors share one prediction entry per model."""
-    return hashlib.sha1(orjson.dumps(dict(features), option=orjson.OPT_SORT_KEYS)).hexdigest()
+def served_answer(
+    entry: Mapping[str, Any], prediction: Mapping[str, Any], data_version: str, cached: bool
+) -> dict[str, Any]:
+    """One answer as every path serves it: a feature entry's fixture, inputs and warnings
+    around the model's prediction."""
+    return {
+        "fixture": entry["fixture"],
+        **prediction,
+        "inputs": entry["inputs"],
+        "warnings": entry["warnings"],
+        "data_version": data_version,
+        "cached": cached,
+    }
 
 
 def namespace(settings: Settings) -> str:
@@ -71,7 +86,7 @@ class Cache:
         )
 
     def features_key(self, data_version: str, fixture: Mapping[str, Any]) -> str:
-        return f"{self.prefix}features:{data_version}:{fixture_key(fixture)}"
+        return f"{self.prefix}features:{data_version}:{digest(fixture)}"
 
     def prediction_key(self, model_version: str, features_digest: str) -> str:
         return f"{self.prefix}prediction:{model_version}:{features_digest}"
@@ -118,8 +133,9 @@ class Cache:
     ) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
         """(feature entry, prediction entry) of each fixture, in two round trips.
 
-        A feature entry is ``{"fixture": resolved, "features": {...}, "hash": digest}``; a
-        prediction entry is what the model made of that feature vector.
+        A feature entry is ``{"fixture": resolved, "features": {...}, "odds", "hash":
+        digest, "inputs", "warnings"}``; a prediction entry is what the model made of that
+        feature vector and odds.
         """
         entries = self.get_many([self.features_key(data_version, f) for f in fixtures])
         found = [(i, e) for i, e in enumerate(entries) if e is not None]

@@ -1,9 +1,11 @@
 """The fixture a client asks a forecast for, checked and normalised once for every path.
 
-A fixture is ``{"home_team", "away_team", "competition", "kickoff"?}`` or ``{"match_id"}``.
-The API, the command line and the ``predict`` actor all normalise through
-``normalise_fixture``, so a fixture has one spelling everywhere, cache keys included: names
-stripped, the kickoff an ISO date (today, UTC, when omitted).
+A fixture is ``{"home_team", "away_team", "competition", "kickoff"?}`` or ``{"match_id"}``,
+either with optional ``"prices": {"home", "draw", "away"}`` (decimal 1X2 prices the client
+wants the forecast to read instead of the store's). The API, the command line and the
+``predict`` actor all normalise through ``normalise_fixture``, so a fixture has one spelling
+everywhere, cache keys included: names stripped, the kickoff an ISO date (today, UTC, when
+omitted), prices as floats.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from typing import Any
 from core.errors import CoreError
 
 NAME_FIELDS = ("home_team", "away_team", "competition")
-KNOWN_FIELDS = frozenset({*NAME_FIELDS, "kickoff", "match_id"})
+KNOWN_FIELDS = frozenset({*NAME_FIELDS, "kickoff", "match_id", "prices"})
+PRICE_FIELDS = ("home", "draw", "away")
+#: Bounds of a 1X2 book's overround (sum of 1/price): outside them the prices are typos or
+#: not one market's home, draw and away prices.
+OVERROUND_BOUNDS = (0.9, 1.5)
 #: Longest team or competition name accepted (characters).
 MAX_NAME_CHARS = 80
 #: Kickoffs outside these years are typos, not fixtures.
@@ -27,6 +33,17 @@ class InvalidFixture(CoreError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
+
+
+class SameTeam(InvalidFixture):
+    """Raised for a fixture whose two sides are one team: well formed, but no such match
+    exists, so it is answered like an unknown team (404, or an error item in a batch)."""
+
+    code = "same_team"
+
+    def item(self) -> dict[str, Any]:
+        """This error as a batch item, in the shape of the API's error body."""
+        return {"error": {"code": self.code, "message": str(self), "field": self.field}}
 
 
 def today_utc() -> dt.date:
@@ -47,6 +64,33 @@ def _kickoff(value: Any, field: str) -> str:
     return when.date().isoformat()
 
 
+def _prices(value: Any, field: str) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise InvalidFixture(field, f"{field} must be an object with home, draw and away prices")
+    unknown = sorted(set(value) - set(PRICE_FIELDS))
+    if unknown:
+        raise InvalidFixture(f"{field}.{unknown[0]}", f"unknown price {unknown[0]!r}")
+    prices: dict[str, float] = {}
+    for name in PRICE_FIELDS:
+        price = value.get(name)
+        if isinstance(price, bool) or not isinstance(price, int | float) or not price > 1.0:
+            raise InvalidFixture(
+                f"{field}.{name}", f"{field}.{name} must be a decimal price greater than 1.0"
+            )
+        if price != price or price == float("inf"):
+            raise InvalidFixture(f"{field}.{name}", f"{field}.{name} must be a finite number")
+        prices[name] = float(price)
+    overround = sum(1.0 / p for p in prices.values())
+    low, high = OVERROUND_BOUNDS
+    if not low <= overround <= high:
+        raise InvalidFixture(
+            field,
+            f"{field} imply an overround of {overround:.3f} (1/home + 1/draw + 1/away);"
+            f" it must lie between {low} and {high}",
+        )
+    return prices
+
+
 def normalise_fixture(value: Any, prefix: str = "", today: dt.date | None = None) -> dict[str, Any]:
     """The fixture in its one spelling; ``prefix`` goes before field names in errors
     (``fixtures[3].``)."""
@@ -55,13 +99,16 @@ def normalise_fixture(value: Any, prefix: str = "", today: dt.date | None = None
     unknown = sorted(set(value) - KNOWN_FIELDS)
     if unknown:
         raise InvalidFixture(f"{prefix}{unknown[0]}", f"unknown field {unknown[0]!r} in a fixture")
+    priced = {"prices": _prices(value["prices"], f"{prefix}prices")} if "prices" in value else {}
     if "match_id" in value:
         match_id = value["match_id"]
+        if isinstance(match_id, float) and match_id.is_integer():
+            match_id = int(match_id)  # JSON has one number type: 137737.0 is an integer
         if isinstance(match_id, bool) or not isinstance(match_id, int) or match_id <= 0:
             raise InvalidFixture(f"{prefix}match_id", "match_id must be a positive integer")
-        if set(value) != {"match_id"}:
+        if set(value) - {"prices"} != {"match_id"}:
             raise InvalidFixture(f"{prefix}match_id", "give either match_id or the teams, not both")
-        return {"match_id": match_id}
+        return {"match_id": match_id, **priced}
     fixture: dict[str, Any] = {}
     for name in NAME_FIELDS:
         field = f"{prefix}{name}"
@@ -74,11 +121,11 @@ def normalise_fixture(value: Any, prefix: str = "", today: dt.date | None = None
             )
         fixture[name] = " ".join(text.split())
     if fixture["home_team"].casefold() == fixture["away_team"].casefold():
-        raise InvalidFixture(f"{prefix}away_team", "a team cannot play itself")
+        raise SameTeam(f"{prefix}away_team", "a team cannot play itself")
     kickoff = value.get("kickoff")
     fixture["kickoff"] = (
         (today or today_utc()).isoformat()
         if kickoff is None
         else _kickoff(kickoff, f"{prefix}kickoff")
     )
-    return fixture
+    return {**fixture, **priced}

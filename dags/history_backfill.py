@@ -12,7 +12,8 @@ from typing import Any
 
 from airflow.sdk import Param, dag, task
 
-from dags.publishing import publish, season_codes, split_list
+from core.seasons import season_codes
+from dags.publishing import publish, split_list
 
 
 @dag(

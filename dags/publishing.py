@@ -1,4 +1,4 @@
-"""Helpers for tasks that publish: season codes, and one bus per task run.
+"""Helpers for tasks that publish: lists from parameters, and one bus per task run.
 
 Imported by DAG files at parse time, so it stays light: the bus (dramatiq, pika, redis) is
 imported only when a task runs, and nothing here touches pandas, the models or ``etl``.
@@ -7,32 +7,7 @@ imported only when a task runs, and nothing here touches pandas, the models or `
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
-
-#: The month a football season starts in (July: pre-season friendlies belong to it).
-SEASON_START_MONTH = 7
-
-
-def season_code(day: date) -> str:
-    """football-data's code of the season ``day`` falls in: 2021-01-12 → ``2021``."""
-    start = day.year if day.month >= SEASON_START_MONTH else day.year - 1
-    return f"{start % 100:02d}{(start + 1) % 100:02d}"
-
-
-def season_codes(first: str, last: str) -> list[str]:
-    """Every season code from ``first`` to ``last`` inclusive (``1920``…``2324``)."""
-    start, end = _start_year(first), _start_year(last)
-    if end < start:
-        raise ValueError(f"season {last} comes before {first}")
-    return [f"{y % 100:02d}{(y + 1) % 100:02d}" for y in range(start, end + 1)]
-
-
-def _start_year(code: str) -> int:
-    if len(code) != 4 or not code.isdigit() or (int(code[:2]) + 1) % 100 != int(code[2:]):
-        raise ValueError(f"season code must look like '2324' (2023-24), got {code!r}")
-    first = int(code[:2])
-    return 1900 + first if first >= 90 else 2000 + first
 
 
 def split_list(value: str | Iterable[str]) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from core.seasons import season_start_year
 from etl.errors import EtlError, UnknownCompetition
 
 
@@ -67,14 +68,6 @@ def competition_code(name_or_code: str) -> str:
     raise UnknownCompetition(
         f"unknown competition {name_or_code!r}; known: {', '.join(COMPETITIONS)}"
     )
-
-
-def season_start_year(code: str) -> int:
-    """``'2324'`` → 2023, ``'9900'`` → 1999: football-data's two-digit season codes."""
-    if len(code) != 4 or not code.isdigit() or (int(code[:2]) + 1) % 100 != int(code[2:]):
-        raise EtlError(f"season code must look like '2324' (2023-24), got {code!r}")
-    first = int(code[:2])
-    return 1900 + first if first >= 90 else 2000 + first
 
 
 def ensure_competition(conn: psycopg.Connection, name_or_code: str) -> int:

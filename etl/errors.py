@@ -48,3 +48,7 @@ class UnknownTeam(EtlError):
         self.name = name
         self.candidates = candidates
         super().__init__(message or f"unknown team {name!r}; closest: {', '.join(candidates)}")
+
+
+class BackupError(EtlError):
+    """Raised when a backup cannot be made, checked or restored (the message says which)."""

@@ -20,7 +20,8 @@ from urllib.parse import unquote, urlsplit
 import psycopg
 import structlog
 
-from etl.competitions import ensure_competition, ensure_season, season_start_year
+from core.seasons import season_start_year
+from etl.competitions import ensure_competition, ensure_season
 from etl.errors import EtlError, MissingSource, ParseError, UnknownTeam
 from etl.sources import football_data
 from etl.store.batches import Batch, open_batch, set_status

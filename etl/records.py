@@ -62,3 +62,12 @@ class MatchRow:
     stats: tuple[int | None, ...] | None = None
     extra: dict[str, int] | None = None
     odds: tuple[OddsQuote, ...] = ()
+
+
+@dataclass(frozen=True)
+class FixtureRow:
+    """A match still to be played, as a fixtures list gives it, with the season it is in."""
+
+    league: str  #: competition code: E0, SP1, ...
+    season: str  #: season code the kick-off date falls in: 2324
+    match: MatchRow

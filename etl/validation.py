@@ -296,7 +296,7 @@ def batch_frames(
     conn: psycopg.Connection, batch_ids: list[int]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The rows some batches stored, each with its ``batch_id``: matches, their stats from
-    the batch's own source, their odds."""
+    the batch's own source, their odds and the price snapshots the batch added (fixtures)."""
     matches = pd.DataFrame(
         conn.execute(
             "SELECT m.batch_id, m.id, c.code, s.code, s.start_year, m.home_team_id,"
@@ -328,8 +328,11 @@ def batch_frames(
         conn.execute(
             "SELECT m.batch_id, o.bookmaker, o.market, o.kind, "
             + ", ".join(f"o.{name}" for name in PRICE_FIELDS)
-            + " FROM odds o JOIN matches m ON m.id = o.match_id WHERE m.batch_id = ANY(%s)",
-            (batch_ids,),
+            + " FROM odds o JOIN matches m ON m.id = o.match_id WHERE m.batch_id = ANY(%(ids)s)"
+            " UNION ALL SELECT p.batch_id, p.bookmaker, p.market, 'opening', "
+            + ", ".join(f"p.{name}" for name in PRICE_FIELDS)
+            + " FROM price_snapshots p WHERE p.batch_id = ANY(%(ids)s)",
+            {"ids": batch_ids},
         ).fetchall(),
         columns=["batch_id", "bookmaker", "market", "kind", *PRICE_FIELDS],
     )

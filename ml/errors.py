@@ -27,3 +27,7 @@ class ModelNotFound(RegistryError):
 
 class PublishFailed(RegistryError):
     """Raised when champion moved but ``footcast model publish-promoted`` did not succeed."""
+
+
+class ReproduceError(MlError):
+    """Raised when a registered model cannot be rebuilt: its snapshot or records are missing."""

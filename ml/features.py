@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.seasons import season_of_day
 from ml.params import known_fields, section
 
 FORM_STATS = (
@@ -122,9 +123,7 @@ def day_numbers(values: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
 
 def season_of(kickoff: Any) -> str:
     """The season code ('2324') a kickoff most likely belongs to (seasons turn in July)."""
-    date = dt.date.fromordinal(day_number(kickoff))
-    start = date.year if date.month >= 7 else date.year - 1
-    return f"{start % 100:02d}{(start + 1) % 100:02d}"
+    return season_of_day(dt.date.fromordinal(day_number(kickoff)))
 
 
 def _float(value: Any) -> float:

@@ -7,8 +7,9 @@ probabilities are the pool of Dixon-Coles and the stats-only feature model. With
 the over/under 2.5 and Asian-handicap prices as further inputs when they are given and the
 model has a stack fitted on them; with 1X2 prices alone a stack fitted on 1X2 prices alone is
 used, never a stack with made-up inputs. Expected goals, over/under 2.5, both-teams-to-score
-and the likeliest scores come from the Dixon-Coles score matrix. Everything that does not
-depend on the fixture is precomputed, and the whole object pickles.
+and the likeliest scores come from the Dixon-Coles score matrix conformed to the path's 1X2
+(``ml.score_grid``), so every number of one forecast agrees. Everything that does not depend
+on the fixture is precomputed, and the whole object pickles.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ml import market
+from ml import market, score_grid
 from ml.errors import NotFitted
 from ml.features import FeatureConfig, FeatureState
 from ml.models.base import FloatArray
@@ -39,8 +40,6 @@ _LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in _K])
 _H, _A = np.indices((MAX_GOALS + 1, MAX_GOALS + 1))
 _HOME_WIN = _H > _A
 _DRAW = _H == _A
-_OVER_2_5 = (_H + _A) > 2
-_BTTS = (_H > 0) & (_A > 0)
 
 
 @dataclass(frozen=True)
@@ -144,7 +143,7 @@ class Forecaster:
         (or without a stack) the forecast is the unpriced one. ``variant`` names the path:
         ``stats``, ``priced_1x2`` or ``priced``.
         """
-        matrix, lam, mu, dc_known = self._score_matrix(features, home_team, away_team, competition)
+        matrix, _, _, dc_known = self._score_matrix(features, home_team, away_team, competition)
         learned = self.stats.proba(features)
         dc = np.array([matrix[_HOME_WIN].sum(), matrix[_DRAW].sum(), 0.0])
         dc[2] = 1.0 - dc[0] - dc[1]
@@ -152,19 +151,11 @@ class Forecaster:
         probs = w * dc + (1.0 - w) * learned if dc_known else learned
         members = {"dixon_coles": dc if dc_known else learned, "multinomial": learned}
         probs, variant = self._priced(probs, members, _price_inputs(opening_odds, prices))
-        flat = matrix.ravel()
-        top = np.argpartition(flat, -self.top_scores)[-self.top_scores :]
-        top = top[np.argsort(flat[top])[::-1]]
-        size = MAX_GOALS + 1
         return {
             "p_home": float(probs[0]),
             "p_draw": float(probs[1]),
             "p_away": float(probs[2]),
-            "xg_home": float(lam),
-            "xg_away": float(mu),
-            "p_over_2_5": float(matrix[_OVER_2_5].sum()),
-            "p_btts": float(matrix[_BTTS].sum()),
-            "top_scores": [(int(i // size), int(i % size), float(flat[i])) for i in top],
+            **score_grid.summary(score_grid.conform(matrix, probs), self.top_scores),
             "variant": variant,
             "model_version": self.version,
         }

@@ -3,7 +3,9 @@
 Built once per process (``Predictor.load``): the champion forecaster from the registry, a
 ``FeatureState`` folded over the store's validated matches (the same walk training uses,
 so serving features are training features), and every known spelling of every team. A
-forecast then needs no I/O except for ``{"match_id"}`` fixtures.
+forecast reads the store only to find the fixture's match and its latest pre-kickoff
+prices (one round trip per batch of fixtures); prices the client sends win over those.
+Every answer says what it read (``inputs``) and what the reader should mind (``warnings``).
 
 ``reload_if_changed`` keeps it current without a restart: at most every
 ``model_check_interval_s`` it asks the registry which version is champion (one cheap
@@ -14,24 +16,30 @@ forecasting meanwhile finish on the old one.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import difflib
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import psycopg
 import structlog
+from psycopg_pool import ConnectionPool
 
-from core.db import connect
+from core.cache import digest, served_answer
+from core.db import connect, open_pool
 from core.settings import Settings
 from etl.competitions import UnknownCompetition, competition_code
-from etl.errors import UnknownTeam
-from etl.store.reads import load_matches
+from etl.errors import EtlError, UnknownTeam
+from etl.store.fixtures import FixtureKey, stored_match, stored_matches
+from etl.store.prices import latest_prices, prices_version
+from etl.store.reads import MATCH_COLUMNS, load_matches
 from etl.teams import list_aliases, normalise
 from ml import registry
 from ml.errors import MlError
@@ -48,10 +56,30 @@ CANDIDATES = 3
 FORECAST_KEYS = ("p_home", "p_draw", "p_away", "xg_home", "xg_away", "p_over_2_5", "p_btts")
 #: Decimals kept in served numbers (more is noise, and bytes on every answer).
 DECIMALS = 6
+#: A kickoff this long after the competition's last known result is forecast from stale
+#: ratings (days): the answer warns ``stale_data``.
+STALE_AFTER_DAYS = 21
+OUTCOMES = ("home", "draw", "away")
 
 
 class UnknownMatch(MlError):
     """Raised when a fixture names a match id the store does not have."""
+
+
+class CompetitionNotCovered(MlError):
+    """Raised when a fixture's competition is not one the served model was trained on."""
+
+    def __init__(self, competition: str, covered: Sequence[str]) -> None:
+        self.competition = competition
+        self.covered = tuple(covered)
+        super().__init__(
+            f"the served model was not trained on {competition}; it covers "
+            f"{', '.join(self.covered) or 'no competition'}"
+        )
+
+
+#: Errors of a fixture that names something unknown: the client's to correct, not retried.
+FIXTURE_ERRORS = (UnknownTeam, UnknownCompetition, UnknownMatch, CompetitionNotCovered)
 
 
 @dataclass(frozen=True)
@@ -103,8 +131,11 @@ class Snapshot:
     model: ServedModel
     state: FeatureState
     teams: Teams
-    data_version: str
+    data_version: str  #: "<results digest>.<prices digest>"
     loaded_at: float  #: unix seconds
+    #: Date of the last result folded in, per competition (ISO).
+    data_through: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    folded: str = ""  #: digest of the matches folded into ``state`` (``folded_digest``)
 
     @property
     def model_version(self) -> str:
@@ -114,9 +145,15 @@ class Snapshot:
     def forecaster(self) -> Forecaster:
         return self.model.forecaster
 
+    def check_covered(self, code: str) -> None:
+        """``CompetitionNotCovered`` unless the model was trained on competition ``code``."""
+        if code not in self.forecaster.leagues:
+            raise CompetitionNotCovered(code, sorted(self.forecaster.leagues))
+
     def resolve(self, fixture: Mapping[str, Any]) -> dict[str, Any]:
         """A named fixture with canonical team names and competition code."""
         code = competition_code(str(fixture["competition"]))
+        self.check_covered(code)
         if code not in self.state.leagues:
             known = ", ".join(sorted(self.state.leagues)) or "none"
             raise UnknownCompetition(f"no matches of competition {code} are known; known: {known}")
@@ -137,12 +174,54 @@ class Snapshot:
         )
         return {name: float(value) for name, value in features.items()}
 
+    def inputs(
+        self, resolved: Mapping[str, Any], priced: Mapping[str, Any] | None
+    ) -> tuple[dict[str, Any], list[str]]:
+        """What a forecast of ``resolved`` reads besides its features, and its warnings.
+
+        ``priced`` is ``{"source": "store"|"request", "odds": {home, draw, away},
+        "bookmaker", "seen_at"}`` or None.
+        """
+        through = self.data_through.get(resolved["competition"])
+        inputs: dict[str, Any] = {
+            "prices": None,
+            "priced_at": None,
+            "bookmaker": None,
+            "odds": None,
+            "market": None,
+            "data_through": through,
+        }
+        warnings = []
+        if priced is not None:
+            odds = priced["odds"]
+            implied = {k: 1.0 / odds[k] for k in OUTCOMES}
+            total = sum(implied.values())
+            inputs.update(
+                prices=priced["source"],
+                priced_at=priced.get("seen_at"),
+                bookmaker=priced.get("bookmaker"),
+                odds=dict(odds),
+                market={k: round(v / total, DECIMALS) for k, v in implied.items()},
+            )
+        elif has_priced_path(self.forecaster):
+            warnings.append("unpriced")
+        kickoff = dt.date.fromisoformat(resolved["kickoff"])
+        if through is None or kickoff - dt.date.fromisoformat(through) > dt.timedelta(
+            days=STALE_AFTER_DAYS
+        ):
+            warnings.append("stale_data")
+        return inputs, warnings
+
     def forecast(
-        self, resolved: Mapping[str, Any], features: Mapping[str, float]
+        self,
+        resolved: Mapping[str, Any],
+        features: Mapping[str, float],
+        odds: Mapping[str, float] | None = None,
     ) -> dict[str, Any]:
-        """The forecast of a resolved fixture's features, naming the model version."""
+        """The forecast of a resolved fixture's features (priced when ``odds`` are given:
+        decimal home, draw and away prices), naming the model version."""
         raw = self.forecaster.forecast(
-            features, resolved["home_team"], resolved["away_team"], resolved["competition"]
+            features, resolved["home_team"], resolved["away_team"], resolved["competition"], odds
         )
         forecast: dict[str, Any] = {key: round(float(raw[key]), DECIMALS) for key in FORECAST_KEYS}
         forecast["top_scores"] = [
@@ -155,14 +234,27 @@ class Snapshot:
         }
 
 
+def has_priced_path(forecaster: Forecaster) -> bool:
+    """Whether the forecaster reads prices when given them: an opening-odds model, or
+    stacks on the market (the priced path's two generations of forecasters)."""
+    return getattr(forecaster, "odds", None) is not None or bool(
+        getattr(forecaster, "stacks", None)
+    )
+
+
 def data_version(conn: psycopg.Connection) -> str:
-    """A short digest of the validated finished matches: changes when any is added or edited."""
+    """``<results>.<prices>``: a short digest of the validated finished matches (changes
+    when any is added or edited), then one of the fixtures and their price snapshots."""
     row = conn.execute(
         "SELECT count(*), coalesce(max(m.updated_at)::text, ''), coalesce(sum(m.id), 0)"
         " FROM matches m WHERE m.status = 'finished' AND EXISTS (SELECT 1 FROM ingest_batches b"
         " WHERE b.id = m.batch_id AND b.status = 'validated')"
     ).fetchone()
-    return hashlib.sha1(repr(row).encode()).hexdigest()[:12]
+    return f"{hashlib.sha1(repr(row).encode()).hexdigest()[:12]}.{prices_version(conn)}"
+
+
+def _results_version(version: str) -> str:
+    return version.partition(".")[0]
 
 
 def _teams(conn: psycopg.Connection, state: FeatureState) -> Teams:
@@ -175,16 +267,44 @@ def _teams(conn: psycopg.Connection, state: FeatureState) -> Teams:
     return Teams(by_spelling, by_competition)
 
 
+def folded_digest(matches: pd.DataFrame) -> str:
+    """A digest of match rows as the feature walk reads them (``load_matches`` order)."""
+    columns = [c for c in MATCH_COLUMNS if c in matches.columns]
+    hashed = pd.util.hash_pandas_object(matches[columns], index=False)
+    return hashlib.sha1(hashed.to_numpy().tobytes()).hexdigest()[:16]
+
+
 def build_state(
-    conn: psycopg.Connection, forecaster: Forecaster
-) -> tuple[FeatureState, Teams, str]:
-    """The features state after every validated match, with the model's feature settings."""
+    conn: psycopg.Connection, forecaster: Forecaster, previous: Snapshot | None = None
+) -> tuple[FeatureState, Teams, str, dict[str, str], str]:
+    """The features state after every validated match, with the model's feature settings;
+    the data version, the date of the last result per competition, and the digest of the
+    matches folded.
+
+    When the store holds exactly ``previous``'s matches up to its last day and only
+    gained later ones (a new matchday), ``previous``'s state is advanced by the later
+    matches alone, in a copy: the walk is the same, so the state is too, and a worker
+    serves a new matchday in a fraction of a full fold.
+    """
     version = data_version(conn)
-    matches = load_matches(conn)
-    state = FeatureState(getattr(forecaster, "feature_config", None))
+    matches = everything = load_matches(conn)
+    config = getattr(forecaster, "feature_config", None)
+    state = FeatureState(config)
+    if previous is not None and previous.folded and previous.state.config == state.config:
+        last = pd.Timestamp(dt.date.fromordinal(max(previous.state.last_day, 1)))
+        earlier = matches["kickoff_date"] <= last
+        if folded_digest(matches[earlier]) == previous.folded:
+            state = previous.state
+            matches = matches[~earlier]
+            if len(matches):
+                state = copy.deepcopy(state)
     if len(matches):
         build_features(matches, state=state)
-    return state, _teams(conn, state), version
+    through: dict[str, str] = {}
+    if len(everything):
+        last_days = everything.groupby("competition")["kickoff_date"].max()
+        through = {str(code): day.date().isoformat() for code, day in last_days.items()}
+    return state, _teams(conn, state), version, through, folded_digest(everything)
 
 
 class Predictor:
@@ -205,6 +325,8 @@ class Predictor:
         self._checking = threading.Lock()
         self._model_checked = clock()
         self._data_checked = clock()
+        self._pool: ConnectionPool | None = None
+        self._pool_lock = threading.Lock()
 
     @classmethod
     def load(cls, settings: Settings) -> Predictor:
@@ -221,46 +343,107 @@ class Predictor:
 
     # -- forecasting ------------------------------------------------------------------
 
+    def connection(self) -> Any:
+        """A pooled store connection (the pool opens on first use)."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = open_pool(self.settings, min_size=0)
+        return self._pool.connection()
+
     def resolve(
         self, fixture: Mapping[str, Any], snapshot: Snapshot | None = None
     ) -> dict[str, Any]:
         """The fixture with canonical team names and competition code (looked up in the
-        store for ``match_id``); raises ``UnknownTeam``, ``UnknownCompetition`` or
-        ``UnknownMatch``."""
+        store for ``match_id``); raises ``UnknownTeam``, ``UnknownCompetition``,
+        ``CompetitionNotCovered`` or ``UnknownMatch``."""
         snapshot = snapshot or self.snapshot
         if "match_id" in fixture:
-            return self._match(int(fixture["match_id"]))
+            with self.connection() as conn:
+                return self._match(conn, int(fixture["match_id"]), snapshot)[0]
         return snapshot.resolve(fixture)
 
-    def _match(self, match_id: int) -> dict[str, Any]:
-        with connect(self.settings) as conn:
-            row = conn.execute(
-                "SELECT c.code, ht.name, at.name, m.kickoff_date FROM matches m"
-                " JOIN competitions c ON c.id = m.competition_id"
-                " JOIN teams ht ON ht.id = m.home_team_id JOIN teams at ON at.id = m.away_team_id"
-                " WHERE m.id = %s",
-                (match_id,),
-            ).fetchone()
+    def _match(
+        self, conn: psycopg.Connection, match_id: int, snapshot: Snapshot
+    ) -> tuple[dict[str, Any], dt.datetime | None]:
+        row = stored_match(conn, match_id)
         if row is None:
             raise UnknownMatch(f"no match with id {match_id} in the store")
-        code, home, away, kickoff = row
-        return {
-            "home_team": home,
-            "away_team": away,
-            "competition": code,
-            "kickoff": kickoff.isoformat(),
+        snapshot.check_covered(row["competition"])
+        resolved = {
+            "home_team": row["home_team"],
+            "away_team": row["away_team"],
+            "competition": row["competition"],
+            "kickoff": row["kickoff_date"].isoformat(),
             "match_id": match_id,
         }
+        return resolved, row["kickoff_at"]
+
+    def entries(
+        self, fixtures: Sequence[Mapping[str, Any]], snapshot: Snapshot | None = None
+    ) -> list[dict[str, Any] | MlError | EtlError]:
+        """The feature entry of each normalised fixture, or the error naming what is unknown.
+
+        An entry is ``{"fixture", "features", "odds", "hash", "inputs", "warnings"}``:
+        ``fixture`` is resolved (with ``match_id`` when the store holds the match), ``odds``
+        the decimal prices the forecast reads (the request's, else the newest snapshot seen
+        before kickoff, else None) and ``hash`` the digest of features and odds that keys
+        the forecast. One store round trip per step for the whole list.
+        """
+        if not fixtures:
+            return []
+        snapshot = snapshot or self.snapshot
+        found: list[tuple[dict[str, Any], dt.datetime | None] | MlError | EtlError] = []
+        with self.connection() as conn:
+            for fixture in fixtures:
+                try:
+                    if "match_id" in fixture:
+                        found.append(self._match(conn, int(fixture["match_id"]), snapshot))
+                    else:
+                        found.append((snapshot.resolve(fixture), None))
+                except FIXTURE_ERRORS as exc:
+                    found.append(exc)
+            unplaced = [f[0] for f in found if isinstance(f, tuple) and "match_id" not in f[0]]
+            stored = stored_matches(conn, [_fixture_key(r) for r in unplaced])
+            for resolved in unplaced:
+                match = stored.get(_fixture_key(resolved))
+                if match is not None:
+                    resolved["match_id"] = match[0]
+            prices = _store_prices(conn, [f for f in found if isinstance(f, tuple)])
+        entries: list[dict[str, Any] | MlError | EtlError] = []
+        for fixture, item in zip(fixtures, found, strict=True):
+            if not isinstance(item, tuple):
+                entries.append(item)
+                continue
+            resolved = item[0]
+            priced: dict[str, Any] | None = None
+            if "prices" in fixture:
+                priced = {"source": "request", "odds": dict(fixture["prices"])}
+            elif resolved.get("match_id") in prices:
+                priced = prices[resolved["match_id"]]
+            features = snapshot.features(resolved)
+            inputs, warnings = snapshot.inputs(resolved, priced)
+            odds: dict[str, float] | None = None if priced is None else priced["odds"]
+            keyed = {**features, **{f"odds_{k}": v for k, v in (odds or {}).items()}}
+            entries.append(
+                {
+                    "fixture": resolved,
+                    "features": features,
+                    "odds": odds,
+                    "hash": digest(keyed),
+                    "inputs": inputs,
+                    "warnings": warnings,
+                }
+            )
+        return entries
 
     def forecast(self, fixture: Mapping[str, Any]) -> dict[str, Any]:
         """Resolve, featurise and forecast a normalised fixture (no cache involved)."""
         snapshot = self.snapshot
-        resolved = self.resolve(fixture, snapshot)
-        return {
-            "fixture": resolved,
-            **snapshot.forecast(resolved, snapshot.features(resolved)),
-            "data_version": snapshot.data_version,
-        }
+        [entry] = self.entries([fixture], snapshot)
+        if isinstance(entry, Exception):
+            raise entry
+        prediction = snapshot.forecast(entry["fixture"], entry["features"], entry["odds"])
+        return served_answer(entry, prediction, snapshot.data_version, cached=False)
 
     # -- staying current --------------------------------------------------------------
 
@@ -269,13 +452,16 @@ class Predictor:
         if swapped.
 
         Checks are rate-limited; a thread that finds another one checking does not wait.
-        ``force`` checks the champion now and waits for a check in progress. New data means
+        ``force`` checks the champion (and, with ``data``, the store) now and waits for a
+        check in progress. New data means
         folding the whole store again (seconds), so threads answering requests pass
         ``data=False`` and leave that to a background one.
         """
         now = self._clock()
         check_model = force or now - self._model_checked >= self.settings.model_check_interval_s
-        check_data = data and now - self._data_checked >= self.settings.data_check_interval_s
+        check_data = data and (
+            force or now - self._data_checked >= self.settings.data_check_interval_s
+        )
         if not (check_model or check_data):
             return False
         if not self._checking.acquire(blocking=force):
@@ -292,19 +478,22 @@ class Predictor:
             self._model_checked = self._clock()
             version = self._champion(self.settings)
             model_changed = version is not None and version != snapshot.model_version
+        data = snapshot.data_version
         if check_data:
             self._data_checked = self._clock()
-            with connect(self.settings) as conn:
-                data_changed = data_version(conn) != snapshot.data_version
+            with self.connection() as conn:
+                data = data_version(conn)
+            data_changed = data != snapshot.data_version
         if not (model_changed or data_changed):
             return False
         model = _load_model(self.settings)
-        if data_changed or _feature_config(model.forecaster) != _feature_config(
-            snapshot.forecaster
-        ):
-            self.snapshot = _snapshot(self.settings, model)
-        else:
-            self.snapshot = dataclasses.replace(snapshot, model=model, loaded_at=time.time())
+        new_results = _results_version(data) != _results_version(snapshot.data_version)
+        if new_results or _feature_config(model.forecaster) != _feature_config(snapshot.forecaster):
+            self.snapshot = _snapshot(self.settings, model, snapshot)
+        else:  # new prices or fixtures only: the state stays, the keys move
+            self.snapshot = dataclasses.replace(
+                snapshot, model=model, data_version=data, loaded_at=time.time()
+            )
         log.info(
             "predictor reloaded",
             model_version=self.snapshot.model_version,
@@ -312,6 +501,38 @@ class Predictor:
             data_version=self.snapshot.data_version,
         )
         return True
+
+
+def _fixture_key(resolved: Mapping[str, Any]) -> FixtureKey:
+    return (
+        resolved["competition"],
+        resolved["home_team"],
+        resolved["away_team"],
+        dt.date.fromisoformat(resolved["kickoff"]),
+    )
+
+
+def _store_prices(
+    conn: psycopg.Connection, found: Sequence[tuple[dict[str, Any], dt.datetime | None]]
+) -> dict[int, dict[str, Any]]:
+    """The newest 1X2 snapshot of each stored match seen before its kickoff (its time when
+    known, else the start of its day, UTC), as entry inputs."""
+    by_kickoff: dict[dt.datetime, list[int]] = {}
+    for resolved, kickoff_at in found:
+        if "match_id" in resolved:
+            day = dt.date.fromisoformat(resolved["kickoff"])
+            before = kickoff_at or dt.datetime.combine(day, dt.time(), dt.UTC)
+            by_kickoff.setdefault(before, []).append(resolved["match_id"])
+    priced: dict[int, dict[str, Any]] = {}
+    for before, ids in by_kickoff.items():
+        for match_id, p in latest_prices(conn, ids, before=before).items():
+            priced[match_id] = {
+                "source": "store",
+                "odds": {"home": p.home, "draw": p.draw, "away": p.away},
+                "bookmaker": p.bookmaker,
+                "seen_at": p.seen_at.isoformat(),
+            }
+    return priced
 
 
 def _feature_config(forecaster: Forecaster) -> Any:
@@ -328,13 +549,13 @@ def _load_snapshot(settings: Settings) -> Snapshot:
     return _snapshot(settings, _load_model(settings))
 
 
-def _snapshot(settings: Settings, model: ServedModel) -> Snapshot:
+def _snapshot(settings: Settings, model: ServedModel, previous: Snapshot | None = None) -> Snapshot:
     with connect(settings) as conn:
-        state, teams, data = build_state(conn, model.forecaster)
+        state, teams, data, through, folded = build_state(conn, model.forecaster, previous)
     log.info(
         "predictor loaded",
         model_version=model.version,
         data_version=data,
         teams=len(teams.by_spelling),
     )
-    return Snapshot(model, state, teams, data, time.time())
+    return Snapshot(model, state, teams, data, time.time(), through, folded)

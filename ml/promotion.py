@@ -16,12 +16,16 @@ from ml.params import section
 
 #: Metrics where a higher value is better; every other one is a loss.
 HIGHER_IS_BETTER = frozenset({"accuracy"})
+#: ``auto``: the policy moves ``champion``; ``manual``: a model stops as challenger and an
+#: operator promotes it (``footcast model promote VERSION``).
+MODES = ("auto", "manual")
 
 
 @dataclass(frozen=True)
 class PromotionPolicy:
     """``params.yaml`` section ``promotion``."""
 
+    mode: str = "auto"  #: one of ``MODES``
     metric: str = "rps"  #: the score a challenger must improve
     min_improvement: float = 0.0005  #: in units of ``metric``; the challenger must win by this
     max_ece_increase: float = 0.001  #: calibration may not get worse by more than this
@@ -35,6 +39,8 @@ class PromotionPolicy:
         if unknown:
             raise ParamsError(f"params.yaml section promotion has unknown keys: {unknown}")
         policy = cls(**values)
+        if policy.mode not in MODES:
+            raise ParamsError(f"promotion.mode must be one of {', '.join(MODES)}: {policy.mode!r}")
         if policy.min_improvement < 0 or policy.max_ece_increase < 0:
             raise ParamsError("promotion margins must not be negative")
         return policy

@@ -49,6 +49,9 @@ CHALLENGER = "challenger"
 #: Artifact path of the model inside its run, and of the backtest's per-match forecasts.
 MODEL_PATH = "model"
 PREDICTIONS_ARTIFACT = "backtest/predictions.parquet"
+#: What a run records to be rebuilt (``footcast model reproduce``).
+PARAMS_ARTIFACT = "pipeline/params.yaml"
+LOCK_ARTIFACT = "pipeline/dvc.lock"
 #: Packages a serving environment needs besides footcast itself.
 REQUIREMENTS = ("mlflow", "numpy", "pandas", "scikit-learn", "scipy", "statsmodels")
 
@@ -57,6 +60,9 @@ TAG_PREVIOUS = "footcast.previous_champion"
 TAG_DEMOTED_AT = "footcast.demoted_at"
 TAG_ROLLED_BACK_TO = "footcast.rolled_back_to"
 TAG_RESTORED_FROM = "footcast.restored_from"
+#: Set by the promotion policy (``ml.promotion.Decision.tags``) or an operator.
+TAG_DECISION = "footcast.promotion.decision"
+TAG_REASONS = "footcast.promotion.reasons"
 
 
 class ForecastModel(PythonModel):
@@ -329,13 +335,6 @@ def load_model(settings: Settings, alias_or_version: str = CHAMPION) -> tuple[st
     return version, wrapper.forecaster
 
 
-def set_alias(settings: Settings, alias: str, version: str) -> None:
-    """Point ``alias`` at ``version`` (which must exist)."""
-    mlflow_client = client(settings)
-    _version(mlflow_client, version)
-    mlflow_client.set_registered_model_alias(MODEL_NAME, alias, version)
-
-
 def set_tags(settings: Settings, version: str, tags: Mapping[str, str]) -> None:
     mlflow_client = client(settings)
     for key, value in tags.items():
@@ -425,14 +424,47 @@ def model_info(settings: Settings, alias: str = CHAMPION) -> ModelInfo:
     )
 
 
-def download_predictions(settings: Settings, version: str, directory: Path) -> Path | None:
-    """The backtest forecasts logged with ``version``'s run, or None if it logged none."""
+def download_artifact(
+    settings: Settings, version: str, artifact: str, directory: Path
+) -> Path | None:
+    """One artifact of ``version``'s run in ``directory``, or None if the run has none."""
     mlflow_client = client(settings)
     found = _version(mlflow_client, version)
     if not found.run_id:
         return None
     try:
-        local = mlflow_client.download_artifacts(found.run_id, PREDICTIONS_ARTIFACT, str(directory))
+        local = mlflow_client.download_artifacts(found.run_id, artifact, str(directory))
     except (MlflowException, OSError):
         return None
     return Path(local)
+
+
+def promotion_decisions(settings: Settings, limit: int = 5) -> list[dict[str, Any]]:
+    """The newest versions' promotion decisions (promote or keep the champion), newest first:
+    version, decision, when it was registered or promoted, and the policy's reasons.
+
+    Versions registered without a decision (by hand) are listed as ``registered``.
+    """
+    try:
+        found = client(settings).search_model_versions(f"name = '{MODEL_NAME}'")
+    except MlflowException as exc:
+        raise RegistryError(f"listing versions of {MODEL_NAME} failed: {exc}") from exc
+    newest = sorted(found, key=lambda v: int(v.version), reverse=True)[:limit]
+    decisions = []
+    for version in newest:
+        tags = dict(version.tags or {})
+        created = dt.datetime.fromtimestamp(version.creation_timestamp / 1000, dt.UTC)
+        decisions.append(
+            {
+                "version": str(version.version),
+                "decision": tags.get(TAG_DECISION) or "registered",
+                "at": tags.get(TAG_PROMOTED_AT) or created.isoformat(timespec="seconds"),
+                "reasons": tags.get(TAG_REASONS) or None,
+            }
+        )
+    return decisions
+
+
+def download_predictions(settings: Settings, version: str, directory: Path) -> Path | None:
+    """The backtest forecasts logged with ``version``'s run, or None if it logged none."""
+    return download_artifact(settings, version, PREDICTIONS_ARTIFACT, directory)

@@ -74,23 +74,7 @@ def evaluate_seasons(
                 row, *teams, prices=None if given is None else given[list(OUTCOMES)].to_dict()
             )
             paths[path][i] = forecast["p_home"], forecast["p_draw"], forecast["p_away"]
-    baselines = {}
-    for name, method, preference in (
-        ("market", "proportional", market.CLOSING_PREFERENCE),
-        ("market_shin", "shin", market.CLOSING_PREFERENCE),
-        ("market_open", "proportional", market.OPENING_PREFERENCE),
-    ):
-        probs = market.market_probabilities(odds, method, preference)
-        joined = target[["match_id"]].join(probs, on="match_id")
-        baselines[name] = joined[[f"p_{o}" for o in OUTCOMES]].to_numpy(float)
-    scored = ~np.isnan(baselines["market"]).any(axis=1) & ~np.isnan(baselines["market_open"]).any(
-        axis=1
-    )
-    outcome = outcome_codes(target)[scored]
-    scores = {
-        name: metrics.score(probs[scored], outcome)
-        for name, probs in {**paths, **baselines}.items()
-    }
+    scores = score_against_market(target, odds, paths["model"], paths["unpriced"])
     first_day = pd.Timestamp(target["kickoff_date"].min()).date().toordinal()
     seen = any(
         fit.fitted_day > first_day
@@ -100,14 +84,46 @@ def evaluate_seasons(
     return {
         "seasons": sorted(set(target["season"].astype(str))),
         "competitions": sorted(set(target["competition"].astype(str))),
+        **scores,
+        "seen_in_training": bool(seen),
+        "trained_through": _trained_through(forecaster),
+    }
+
+
+def score_against_market(
+    target: pd.DataFrame,
+    odds: pd.DataFrame,
+    probs: np.ndarray,
+    unpriced: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Scores of ``probs`` (``model``: one home/draw/away row per ``target`` match), of
+    ``unpriced`` when given, and of the de-margined closing (``market``, ``market_shin``) and
+    opening (``market_open``) markets, on the matches that have a closing and an opening
+    price."""
+    baselines = {}
+    for name, method, preference in (
+        ("market", "proportional", market.CLOSING_PREFERENCE),
+        ("market_shin", "shin", market.CLOSING_PREFERENCE),
+        ("market_open", "proportional", market.OPENING_PREFERENCE),
+    ):
+        found = market.market_probabilities(odds, method, preference)
+        joined = target[["match_id"]].join(found, on="match_id")
+        baselines[name] = joined[[f"p_{o}" for o in OUTCOMES]].to_numpy(float)
+    scored = ~np.isnan(baselines["market"]).any(axis=1)
+    scored &= ~np.isnan(baselines["market_open"]).any(axis=1)
+    outcome = outcome_codes(target)[scored]
+    paths = {"model": probs} if unpriced is None else {"model": probs, "unpriced": unpriced}
+    scores = {
+        name: metrics.score(forecasts[scored], outcome)
+        for name, forecasts in {**paths, **baselines}.items()
+    }
+    return {
         "n": int(scored.sum()),
         "matches_without_market": int((~scored).sum()),
         "metrics": {
             name: {who: scored_[name] for who, scored_ in scores.items()}
             for name in metrics.METRICS
         },
-        "seen_in_training": bool(seen),
-        "trained_through": _trained_through(forecaster),
     }
 
 

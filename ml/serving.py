@@ -6,6 +6,10 @@ a list of normalised fixtures at once (a matchday is one message): cached featur
 and predictions are reused, the rest computed and cached. A fixture the store cannot place
 (unknown team, competition or match) is an error item in the answer, not a failure of the
 message: retrying cannot fix it and it is the client's to correct.
+
+Every forecast a worker serves is written to the prediction log (``record_served``), once
+per fixture, model version and inputs: answers the API reads from the cache were logged
+when a worker first served them.
 """
 
 from __future__ import annotations
@@ -20,22 +24,20 @@ import psycopg
 import redis
 import structlog
 
-from core.cache import Cache, feature_hash
+from core.cache import Cache, served_answer
 from core.redis import results_client
 from core.serving import publish_serving, serving_key
 from core.settings import Settings
-from etl.competitions import UnknownCompetition
 from etl.errors import EtlError, UnknownTeam
+from etl.store.prediction_log import ServedForecast, inputs_key, log_forecasts
 from ml import registry
 from ml.errors import MlError
-from ml.predictor import Predictor, Snapshot, UnknownMatch
+from ml.predictor import CompetitionNotCovered, Predictor, Snapshot, UnknownMatch
 
 log = structlog.get_logger("footcast.serving")
 
 #: Shortest lifetime of the serving record (s); workers renew it every check.
 SERVING_RECORD_MIN_TTL_S = 10
-#: Fixture errors answered to the client: (code, field at fault).
-FIXTURE_ERRORS = (UnknownTeam, UnknownCompetition, UnknownMatch)
 
 
 class Serving:
@@ -100,7 +102,7 @@ class Serving:
 
 
 def fixture_error(exc: Exception, fixture: Mapping[str, Any]) -> dict[str, Any]:
-    """The answer for a fixture that names something unknown."""
+    """The answer for a fixture that names something unknown or not covered."""
     if isinstance(exc, UnknownTeam):
         field = "away_team" if exc.name == fixture.get("away_team") else "home_team"
         return {
@@ -111,73 +113,109 @@ def fixture_error(exc: Exception, fixture: Mapping[str, Any]) -> dict[str, Any]:
         }
     if isinstance(exc, UnknownMatch):
         return {"code": "unknown_match", "message": str(exc), "field": "match_id"}
+    if isinstance(exc, CompetitionNotCovered):
+        return {
+            "code": "competition_not_covered",
+            "message": str(exc),
+            "field": "match_id" if "match_id" in fixture else "competition",
+            "competitions": list(exc.covered),
+        }
     return {"code": "unknown_competition", "message": str(exc), "field": "competition"}
 
 
-def _feature_entry(
-    predictor: Predictor, snapshot: Snapshot, fixture: Mapping[str, Any]
-) -> dict[str, Any]:
-    resolved = predictor.resolve(fixture, snapshot)
-    features = snapshot.features(resolved)
-    return {"fixture": resolved, "features": features, "hash": feature_hash(features)}
+def _entries(
+    serving: Serving, snapshot: Snapshot, fixtures: Sequence[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any] | None], list[tuple[str, dict[str, Any]]], list[dict[str, Any]]]:
+    """Feature entries of the fixtures, from the cache or computed (in one batch): the
+    entries (None for an error), the fresh ones to cache, and the error items."""
+    cache = serving.cache
+    keys = [cache.features_key(snapshot.data_version, f) for f in fixtures]
+    entries: list[dict[str, Any] | None] = cache.get_many(keys)
+    missing = [i for i, entry in enumerate(entries) if entry is None]
+    computed = serving.predictor.entries([fixtures[i] for i in missing], snapshot)
+    fresh = []
+    errors: dict[int, dict[str, Any]] = {}
+    for i, entry in zip(missing, computed, strict=True):
+        if isinstance(entry, dict):
+            entries[i] = entry
+            fresh.append((keys[i], entry))
+        else:
+            errors[i] = {"error": fixture_error(entry, fixtures[i])}
+    return entries, fresh, [errors.get(i, {}) for i in range(len(fixtures))]
 
 
 def featurise_fixtures(
     serving: Serving, fixtures: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Feature entries (``fixture``, ``features``, ``hash``) of the fixtures, cached."""
-    predictor, cache = serving.predictor, serving.cache
-    snapshot = predictor.snapshot
-    found = cache.get_many([cache.features_key(snapshot.data_version, f) for f in fixtures])
-    items: list[dict[str, Any]] = []
-    fresh = []
-    for fixture, entry in zip(fixtures, found, strict=True):
-        if entry is None:
-            try:
-                entry = _feature_entry(predictor, snapshot, fixture)
-            except FIXTURE_ERRORS as exc:
-                items.append({"error": fixture_error(exc, fixture)})
-                continue
-            fresh.append((cache.features_key(snapshot.data_version, fixture), entry))
-        items.append({**entry, "data_version": snapshot.data_version})
-    cache.store(fresh)
-    return items
+    """Feature entries (``fixture``, ``features``, ``hash``, inputs) of the fixtures, cached."""
+    snapshot = serving.predictor.snapshot
+    entries, fresh, errors = _entries(serving, snapshot, fixtures)
+    serving.cache.store(fresh)
+    return [
+        {**entry, "data_version": snapshot.data_version} if entry is not None else error
+        for entry, error in zip(entries, errors, strict=True)
+    ]
 
 
 def predict_fixtures(
     serving: Serving, fixtures: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """A prediction (or an error item) per fixture, each naming the model version that made it."""
-    predictor, cache = serving.predictor, serving.cache
-    snapshot = predictor.snapshot
-    found = cache.lookup(fixtures, snapshot.data_version, snapshot.model.key)
+    """A prediction (or an error item) per fixture, each naming the model version that made
+    it, its inputs and warnings; every prediction is recorded in the prediction log."""
+    cache = serving.cache
+    snapshot = serving.predictor.snapshot
+    entries, fresh_features, errors = _entries(serving, snapshot, fixtures)
+    keys = [
+        None if entry is None else cache.prediction_key(snapshot.model.key, entry["hash"])
+        for entry in entries
+    ]
+    found = cache.get_many([k for k in keys if k is not None])
+    predictions = iter(found)
     items: list[dict[str, Any]] = []
-    fresh_features = []
+    served: list[tuple[dict[str, Any], dict[str, Any]]] = []
     fresh_predictions = []
-    for fixture, (entry, prediction) in zip(fixtures, found, strict=True):
-        cached = prediction is not None
-        try:
-            if entry is None:
-                entry = _feature_entry(predictor, snapshot, fixture)
-                fresh_features.append((cache.features_key(snapshot.data_version, fixture), entry))
-        except FIXTURE_ERRORS as exc:
-            items.append({"error": fixture_error(exc, fixture)})
+    for entry, key, error in zip(entries, keys, errors, strict=True):
+        if entry is None or key is None:
+            items.append(error)
             continue
+        prediction = next(predictions)
+        cached = prediction is not None
         if prediction is None:
-            prediction = snapshot.forecast(entry["fixture"], entry["features"])
-            fresh_predictions.append(
-                (cache.prediction_key(snapshot.model.key, entry["hash"]), prediction)
-            )
-        items.append(
-            {
-                "fixture": entry["fixture"],
-                **prediction,
-                "data_version": snapshot.data_version,
-                "cached": cached,
-            }
-        )
+            prediction = snapshot.forecast(entry["fixture"], entry["features"], entry["odds"])
+            fresh_predictions.append((key, prediction))
+        items.append(served_answer(entry, prediction, snapshot.data_version, cached))
+        served.append((entry, prediction))
+    record_served(serving, snapshot, served)
     cache.store(fresh_features, fresh_predictions)
     return items
+
+
+def record_served(
+    serving: Serving, snapshot: Snapshot, served: Sequence[tuple[dict[str, Any], dict[str, Any]]]
+) -> None:
+    """Write the served forecasts to the prediction log (a row per fixture, model and
+    prices read; the first one served is kept)."""
+    rows = []
+    for entry, prediction in served:
+        fixture, forecast, inputs = entry["fixture"], prediction["forecast"], entry["inputs"]
+        rows.append(
+            ServedForecast(
+                competition=fixture["competition"],
+                home_team=fixture["home_team"],
+                away_team=fixture["away_team"],
+                kickoff_date=dt.date.fromisoformat(fixture["kickoff"]),
+                match_id=fixture.get("match_id"),
+                model_version=snapshot.model_version,
+                run_id=snapshot.model.run_id,
+                inputs_key=inputs_key(inputs),
+                inputs=inputs,
+                probabilities=(forecast["p_home"], forecast["p_draw"], forecast["p_away"]),
+                forecast=forecast,
+            )
+        )
+    if rows:
+        with serving.predictor.connection() as conn:
+            log_forecasts(conn, rows)
 
 
 class Holder:
@@ -187,6 +225,10 @@ class Holder:
     def __init__(self) -> None:
         self._serving: Serving | None = None
         self._lock = threading.Lock()
+
+    def loaded(self) -> Serving | None:
+        """The process's ``Serving`` if it was loaded, without loading it."""
+        return self._serving
 
     def get(self, settings_factory: Any = Settings.from_env) -> Serving:
         serving = self._serving

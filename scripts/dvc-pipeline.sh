@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the DVC pipeline where the project tree is read-only (the chart's pipeline job): copy the
-# tree into a writable WORKSPACE, point DVC at the S3 remote, reproduce, push the results.
+# Run the DVC pipeline by hand where the project tree is read-only (a pod of the image;
+# scheduled runs go through run_pipeline): copy the tree into a writable WORKSPACE, point
+# DVC at the S3 remote, reproduce, push the results.
 #
 #   scripts/dvc-pipeline.sh WORKSPACE
 #
@@ -8,7 +9,7 @@
 # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and the FOOTCAST_* settings the stages read.
 set -euo pipefail
 
-[[ $# -eq 1 ]] || { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ $# -eq 1 ]] || { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 workspace=$1
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
 : "${DVC_REMOTE_URL:?DVC_REMOTE_URL must name the DVC remote}"

@@ -4,9 +4,12 @@ Standard library only, so a probe costs milliseconds and never imports footcast:
 
     python scripts/probe.py tcp FOOTCAST_BROKER_URL   # the service in that URL accepts TCP
     python scripts/probe.py children                  # PID 1 still has live child processes
+    python scripts/probe.py ready FOOTCAST_WORKER_STATE_DIR  # every worker process can serve
 
 Liveness uses ``children`` (a worker whose processes died must restart; a broker outage must
-not restart it), readiness uses ``tcp`` (a pod that cannot reach its broker is not ready).
+not restart it); readiness uses ``ready``: ``footcast worker`` writes how many processes it
+runs in the state directory (``expected``), and each worker process writes ``ready-<pid>``
+once its actors can serve (``ml``: champion and feature state loaded).
 Exit status 0 means healthy; the reason for a failure is printed.
 """
 
@@ -53,9 +56,35 @@ def children(parent_pid: int = 1, proc: Path = Path("/proc")) -> str | None:
     return f"process {parent_pid} has no live child process"
 
 
+def ready(env_name: str) -> str | None:
+    """Why the worker group whose state directory ``env_name`` names is not ready, or None."""
+    directory = os.environ.get(env_name)
+    if not directory:
+        return f"{env_name} is not set"
+    state = Path(directory)
+    try:
+        expected = int((state / "expected").read_text())
+    except (OSError, ValueError):
+        return f"no worker supervised in {state}"
+    alive = 0
+    for marker in state.glob("ready-*"):
+        try:
+            os.kill(int(marker.name.removeprefix("ready-")), 0)
+        except (ValueError, ProcessLookupError):
+            continue
+        except PermissionError:
+            pass
+        alive += 1
+    if alive < expected:
+        return f"{alive} of {expected} worker processes ready"
+    return None
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["tcp"] and len(argv) == 2:
         problem = tcp(argv[1])
+    elif argv[:1] == ["ready"] and len(argv) == 2:
+        problem = ready(argv[1])
     elif argv == ["children"]:
         problem = children()
     else:

@@ -29,6 +29,7 @@ def base_settings() -> Settings:
         cache_url="redis://127.0.0.1:6379/15",
         log_format="json",
         health_timeout_ms=1000,
+        worker_metrics_port=0,  # each test worker on a free port of its own
     )
     down = [p for p in probe_all(settings) if not p.ok]
     if down:

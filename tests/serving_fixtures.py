@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from actors.queue_status import queue_status
 from cli.processes import api_command, free_port, spawn, stop, wait_http_ok, worker_command
 from core.db import connect
 from core.settings import Settings
@@ -31,23 +32,37 @@ from etl.store.reads import load_matches, load_odds
 from ml import registry
 from ml.backtest import prepare_frame
 from ml.features import FeatureConfig
+from ml.models.stack import Stack
 from ml.training import ModelSpecs, train_forecaster
 from tests.api.openapi_check import check_response
 from tests.conftest import TEST_DATABASE_URL, _rabbitmqctl
 
 SEASONS = ("2122", "2223", "2324")
+#: The priced path of the served test model: the stats members stacked on the market, with
+#: parameters of the size the backtest fits (docs/models.md).
+PRICED_STACKS = {
+    "stacked_1x2": Stack(
+        alpha=1.15,
+        beta=(-0.12, 0.03),
+        inputs=("dixon_coles", "multinomial"),
+        intercept=(0.07, 0.03),
+    )
+}
 #: A fixture of the next season, in its teams' own (football-data) spelling.
 FIXTURE = {"home_team": "Arsenal", "away_team": "Man United", "competition": "E0"}
 
 
 def train_and_register(settings: Settings, dc_weight: float, promote: bool = True) -> str:
-    """Fit a forecaster on the store's matches, register it, and make it champion."""
+    """Fit a forecaster on the store's matches (every season, so the priced path has enough
+    matches to be fitted too), register it, and make it champion."""
     with connect(settings) as conn:
         matches = load_matches(conn, ["E0"])
         odds = load_odds(conn, matches["match_id"])
     config = FeatureConfig()
     frame = prepare_frame(matches, odds, config)
-    forecaster = train_forecaster(frame, ModelSpecs(), config, dc_weight, burn_in_seasons=1)
+    forecaster = train_forecaster(
+        frame, ModelSpecs(), config, dc_weight, PRICED_STACKS, burn_in_seasons=0
+    )
     version = registry.register_model(
         settings, forecaster, {"rps": 0.2 - dc_weight / 100}, {"dc_weight": dc_weight}, {}
     )
@@ -56,31 +71,48 @@ def train_and_register(settings: Settings, dc_weight: float, promote: bool = Tru
     return version
 
 
-@pytest.fixture(scope="session")
-def serving_world(
-    base_settings: Settings, shared_data: Path, tmp_path_factory
+@contextmanager
+def store_with_champion(
+    base_settings: Settings,
+    shared_data: Path,
+    mlflow_dir: Path,
+    files: list[tuple[str, str]],
+    model_check_interval_s: float,
 ) -> Iterator[Settings]:
-    """A schema with E0 2021-22 to 2023-24 and a registry whose champion was trained on it."""
+    """A schema holding the football-data ``files`` (league, season) and a private registry
+    whose champion was trained on the store's E0 matches; the schema is dropped on exit."""
     schema = f"t_serving_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    mlflow_dir = tmp_path_factory.mktemp("mlflow")
     settings = base_settings.replace(
         database_url=f"{TEST_DATABASE_URL}?options=-csearch_path%3D{schema}",
         mlflow_tracking_uri=f"sqlite:///{mlflow_dir}/mlflow.db",
         mlflow_artifact_root=str(mlflow_dir / "artifacts"),
         football_data_url=(shared_data / "football-data").as_uri(),
-        model_check_interval_s=1.0,
+        model_check_interval_s=model_check_interval_s,
     )
-    with connect(settings) as conn:
-        migrate(conn)
-        conn.commit()
-        import_history(conn, settings.football_data_url, [("E0", s) for s in SEASONS])
-        conn.commit()
-    train_and_register(settings, dc_weight=0.3)
-    yield settings
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    try:
+        with connect(settings) as conn:
+            migrate(conn)
+            conn.commit()
+            import_history(conn, settings.football_data_url, files)
+            conn.commit()
+        train_and_register(settings, dc_weight=0.3)
+        yield settings
+    finally:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(scope="session")
+def serving_world(
+    base_settings: Settings, shared_data: Path, tmp_path_factory
+) -> Iterator[Settings]:
+    """A schema with E0 2021-22 to 2023-24 and a registry whose champion was trained on it."""
+    files = [("E0", s) for s in SEASONS]
+    mlflow_dir = tmp_path_factory.mktemp("mlflow")
+    with store_with_champion(base_settings, shared_data, mlflow_dir, files, 1.0) as settings:
+        yield settings
 
 
 @dataclass
@@ -141,6 +173,11 @@ def running_stack(
     )
     try:
         wait_http_ok(f"http://127.0.0.1:{port}/health/live", 30, api)
+        # the API answers 503 no_worker until the worker consumes its queues
+        deadline = time.monotonic() + 120
+        while not all(s.consumers for s in queue_status(settings, queues).values()):
+            assert worker.poll() is None and time.monotonic() < deadline, "worker not consuming"
+            time.sleep(0.2)
         yield Api(f"http://127.0.0.1:{port}")
     finally:
         stop(api)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import falcon
 
 from api.errors import RETRY_AFTER_S, ApiError, invalid_field
 from api.forecasting import BATCH, Forecasts
 from api.store import StoreReader
+from api.validation import competition_param, date_param
 from core.fixtures import today_utc
 from ml.backtest_paths import by_path
 
@@ -17,28 +17,6 @@ from ml.backtest_paths import by_path
 DEFAULT_FIXTURES, MAX_FIXTURES = 50, 100
 #: Default span of ``/v1/fixtures`` from ``from`` when ``to`` is not given (days).
 DEFAULT_SPAN_DAYS = 14
-_CODE = re.compile(r"^[A-Za-z0-9 .\-]{1,40}$")
-
-
-def _competition(req: falcon.Request, required: bool = False) -> str | None:
-    value = req.get_param("competition")
-    if value is None:
-        if required:
-            raise invalid_field("competition", "competition is required")
-        return None
-    if not _CODE.match(value):
-        raise invalid_field("competition", "competition must be a code such as E0")
-    return value
-
-
-def _date(req: falcon.Request, name: str, default: dt.date) -> dt.date:
-    value = req.get_param(name)
-    if value is None:
-        return default
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise invalid_field(name, f"{name} must be a date (YYYY-MM-DD)") from None
 
 
 class Fixtures:
@@ -49,9 +27,9 @@ class Fixtures:
         self.forecasts = forecasts
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        competition = _competition(req)
-        start = _date(req, "from", today_utc())
-        end = _date(req, "to", start + dt.timedelta(days=DEFAULT_SPAN_DAYS))
+        competition = competition_param(req)
+        start = date_param(req, "from") or today_utc()
+        end = date_param(req, "to") or start + dt.timedelta(days=DEFAULT_SPAN_DAYS)
         if end < start:
             raise invalid_field("to", "to must not be before from")
         try:
@@ -88,7 +66,7 @@ class Teams:
         self.store = store
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        competition = _competition(req)
+        competition = competition_param(req)
         resp.media = {"competition": competition, "teams": self.store.teams(competition)}
 
 

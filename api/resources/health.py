@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import falcon
 
+from actors.bus import BusUnavailable
+from actors.queue_status import queue_status
 from core.probes import probe_all
 from core.settings import Settings
 
@@ -32,4 +34,20 @@ class Readiness:
         }
         ready = all(r.ok for r in results if r.name in REQUIRED)
         resp.status = falcon.HTTP_200 if ready else falcon.HTTP_503
-        resp.media = {"status": "ready" if ready else "unavailable", "checks": checks}
+        resp.media = {
+            "status": "ready" if ready else "unavailable",
+            "checks": checks,
+            "queues": self.queues(),
+        }
+
+    def queues(self) -> dict[str, dict[str, int]] | None:
+        """Consumers, depth and dead letters per queue: informative only, since the API
+        answers from the cache, or a fast ``no_worker`` 503, while a queue has no worker."""
+        try:
+            status = queue_status(self.settings, timeout_s=self.settings.health_timeout_ms / 1000)
+        except BusUnavailable:
+            return None
+        return {
+            q: {"consumers": s.consumers, "messages": s.messages, "dead_letters": s.dead_letters}
+            for q, s in status.items()
+        }

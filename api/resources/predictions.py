@@ -9,7 +9,7 @@ import falcon
 from api.errors import RETRY_AFTER_S, ApiError, invalid_field
 from api.forecasting import BATCH, SINGLE, Forecasts, task_url
 from api.validation import json_object
-from core.fixtures import normalise_fixture
+from core.fixtures import SameTeam, normalise_fixture
 
 #: Most fixtures one batch request may hold.
 MAX_BATCH = 100
@@ -21,8 +21,10 @@ def fixture_error(error: dict[str, Any]) -> ApiError:
     if code == "no_model":
         headers = {"Retry-After": str(RETRY_AFTER_S)}
         return ApiError(503, code, error.get("message", code), headers=headers)
-    status = 422 if code == "unknown_competition" else 404
-    extra = {"candidates": error["candidates"]} if "candidates" in error else None
+    # an unknown team, competition or match is well formed but not found; a competition the
+    # champion does not cover is known but refused
+    status = 422 if code == "competition_not_covered" else 404
+    extra: dict[str, Any] = {k: error[k] for k in ("candidates", "competitions") if k in error}
     return ApiError(status, code, error.get("message", code), field=error.get("field"), extra=extra)
 
 
@@ -67,5 +69,12 @@ class Predictions:
         fixtures = json_object(req).get("fixtures")
         if not isinstance(fixtures, list) or not 0 < len(fixtures) <= MAX_BATCH:
             raise invalid_field("fixtures", f"fixtures must be a list of 1 to {MAX_BATCH} fixtures")
-        normalised = [normalise_fixture(f, f"fixtures[{i}].") for i, f in enumerate(fixtures)]
-        resp.media = {"predictions": self.forecasts.answer(normalised, BATCH)}
+        items: list[dict[str, Any]] = []
+        for i, fixture in enumerate(fixtures):
+            try:
+                items.append(normalise_fixture(fixture, f"fixtures[{i}]."))
+            except SameTeam as exc:  # a well-formed fixture of no match: an error item
+                items.append(exc.item())
+        asked = [item for item in items if "error" not in item]
+        answers = iter(self.forecasts.answer(asked, BATCH) if asked else [])
+        resp.media = {"predictions": [i if "error" in i else next(answers) for i in items]}

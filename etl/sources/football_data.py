@@ -1,7 +1,9 @@
-"""football-data.co.uk: season CSV files of results, match stats and bookmaker odds.
+"""football-data.co.uk: season CSV files of results, match stats and bookmaker odds, and
+``fixtures.csv``, the coming days' matches with their pre-match prices.
 
-``fetch_season`` only fetches (``file://`` mirror or the live site) and archives the raw
-bytes; ``parse_csv`` is pure, from bytes to :class:`MatchRow` records, and survives the
+``fetch`` only fetches (``file://`` mirror or the live site) and archives the raw bytes;
+``parse_csv`` and ``parse_fixtures`` are pure, from bytes to :class:`MatchRow` records,
+sharing the row and price parsing, and survive the
 files' real quirks: ``dd/mm/yy`` and ``dd/mm/yyyy`` dates, ``Time`` only from 2019-20,
 columns that change every season, trailing rows of bare commas, a UTF-8 byte-order mark or
 latin-1 bytes, numbers written ``8`` or ``8.0``, and missing odds as empty cells.
@@ -14,6 +16,8 @@ import csv
 import io
 import math
 import re
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,9 +26,10 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from core.seasons import season_of_day
 from etl.errors import MissingSource, ParseError, SourceUnavailable
 from etl.raw import archive_raw
-from etl.records import MatchRow, OddsQuote
+from etl.records import FixtureRow, MatchRow, OddsQuote
 
 SOURCE = "football-data"
 #: Kick-off times in the files are UK local time.
@@ -46,6 +51,10 @@ EXTRA_COLUMNS = ("HHW", "AHW", "HO", "AO", "HBP", "ABP", "HFKC", "AFKC")
 #: Alternative spellings some files use for the required columns.
 COLUMN_SYNONYMS = {"HomeTeam": ("HT",), "AwayTeam": ("AT",), "FTHG": ("HG",), "FTAG": ("AG",)}
 REQUIRED = ("Date", "HomeTeam", "AwayTeam", "FTHG", "FTAG")
+#: ``fixtures.csv`` has no result columns, and mixes divisions.
+FIXTURE_REQUIRED = ("Div", "Date", "HomeTeam", "AwayTeam")
+#: The live file's path below the base URL.
+FIXTURES_PATH = "fixtures.csv"
 #: Column prefixes naming a bookmaker (or the market's average and maximum); closing
 #: prices add ``C`` to the prefix.
 KNOWN_BOOKMAKERS = frozenset(
@@ -76,6 +85,14 @@ class ParsedFile:
 
 
 @dataclass(frozen=True)
+class ParsedFixtures:
+    rows: list[FixtureRow]
+    skipped: dict[str, int]  #: rows of divisions not imported, per division
+    columns: tuple[str, ...]
+    bookmakers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class FetchedFile:
     url: str
     body: bytes
@@ -87,22 +104,23 @@ def season_path(league: str, season: str) -> str:
     return f"mmz4281/{season}/{league}.csv"
 
 
-def season_url(base_url: str, league: str, season: str) -> str:
-    return f"{base_url.rstrip('/')}/{season_path(league, season)}"
-
-
 async def fetch_season(base_url: str, league: str, season: str) -> FetchedFile:
     """The raw bytes of one season file; ``file://`` reads the mirror, http(s) the site."""
-    url = season_url(base_url, league, season)
+    return await fetch(base_url, season_path(league, season))
+
+
+async def fetch(base_url: str, path: str) -> FetchedFile:
+    """The raw bytes of a file below the base URL (a ``file://`` mirror or the site)."""
+    url = f"{base_url.rstrip('/')}/{path.lstrip('/')}"
     scheme = urlsplit(url).scheme
     if scheme == "file":
-        path = Path(unquote(urlsplit(url).path))
+        local = Path(unquote(urlsplit(url).path))
         try:
-            body = await asyncio.to_thread(path.read_bytes)
+            body = await asyncio.to_thread(local.read_bytes)
         except FileNotFoundError as exc:
-            raise MissingSource(f"no file {path}") from exc
+            raise MissingSource(f"no file {local}") from exc
         except OSError as exc:
-            raise SourceUnavailable(f"cannot read {path}: {exc}") from exc
+            raise SourceUnavailable(f"cannot read {local}: {exc}") from exc
         return FetchedFile(url, body, None)
     if scheme in ("http", "https"):
         return await _fetch_http(url)
@@ -153,35 +171,76 @@ def decode(raw: bytes) -> str:
 def parse_csv(raw: bytes, league: str, season: str) -> ParsedFile:
     """Every match of one season file; ``ParseError`` names the file, row and column at fault."""
     where = season_path(league, season)
+    table = _read_table(raw, where, REQUIRED)
+    rows = [
+        _parse_row(cells, table.index, table.quotes, league, f"{where} line {line_no}")
+        for line_no, cells in table.lines
+    ]
+    return ParsedFile(league, season, rows, table.header, table.blank, table.bookmakers)
+
+
+def parse_fixtures(raw: bytes, where: str, divisions: Collection[str]) -> ParsedFixtures:
+    """The upcoming matches of a ``fixtures.csv`` in ``divisions``, each with its season.
+
+    The file mixes divisions; rows of the others are counted, not parsed. A fixture's
+    season follows from its date (a season starts on 1 July). ``where`` names the file in
+    errors. ``ParseError`` names the row and column at fault, as for season files.
+    """
+    table = _read_table(raw, where, FIXTURE_REQUIRED)
+    rows: list[FixtureRow] = []
+    skipped: Counter[str] = Counter()
+    for line_no, cells in table.lines:
+        at = f"{where} line {line_no}"
+        division = _cell(cells, table.index, "Div")
+        if not division:
+            raise ParseError(f"{at}: Div is empty")
+        if division not in divisions:
+            skipped[division] += 1
+            continue
+        match = _parse_row(cells, table.index, table.quotes, division, at)
+        if match.status != "scheduled":
+            raise ParseError(f"{at}: {match.home} v {match.away} has a result, not a fixture")
+        rows.append(FixtureRow(division, season_of_day(match.kickoff_date), match))
+    return ParsedFixtures(rows, dict(sorted(skipped.items())), table.header, table.bookmakers)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A football-data CSV split into its header and its non-blank lines."""
+
+    header: tuple[str, ...]
+    index: dict[str, int]
+    quotes: list[QuoteColumns]
+    lines: list[tuple[int, list[str]]]
+    blank: int
+
+    @property
+    def bookmakers(self) -> tuple[str, ...]:
+        return tuple(sorted({spec.bookmaker for spec in self.quotes}))
+
+
+def _read_table(raw: bytes, where: str, required: tuple[str, ...]) -> _Table:
     if not raw.strip():
         raise ParseError(f"{where}: the file is empty")
     reader = csv.reader(io.StringIO(decode(raw), newline=""))
     try:
         header = [h.strip() for h in next(reader, [])]
-        index = _column_index(header, where)
-        odds_columns = quote_columns(header)
+        index = _column_index(header, where, required)
         blank = 0
-        rows: list[MatchRow] = []
+        lines: list[tuple[int, list[str]]] = []
         for line_no, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 blank += 1
                 continue
-            rows.append(_parse_row(cells, index, odds_columns, league, f"{where} line {line_no}"))
+            lines.append((line_no, cells))
     except csv.Error as exc:
         raise ParseError(f"{where} line {reader.line_num}: not CSV ({exc})") from exc
-    if not rows:
+    if not lines:
         raise ParseError(f"{where}: no match rows")
-    return ParsedFile(
-        league,
-        season,
-        rows,
-        tuple(header),
-        blank,
-        tuple(sorted({spec.bookmaker for spec in odds_columns})),
-    )
+    return _Table(tuple(header), index, quote_columns(header), lines, blank)
 
 
-def _column_index(header: list[str], where: str) -> dict[str, int]:
+def _column_index(header: list[str], where: str, required: tuple[str, ...]) -> dict[str, int]:
     index: dict[str, int] = {}
     for position, name in enumerate(header):
         index.setdefault(name, position)
@@ -189,7 +248,7 @@ def _column_index(header: list[str], where: str) -> dict[str, int]:
         for synonym in synonyms:
             if name not in index and synonym in index:
                 index[name] = index[synonym]
-    missing = [name for name in REQUIRED if name not in index]
+    missing = [name for name in required if name not in index]
     if missing:
         raise ParseError(f"{where}: missing column(s) {', '.join(missing)}")
     return index

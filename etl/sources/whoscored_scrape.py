@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,8 +20,9 @@ import psycopg
 import structlog
 
 from core.db import connect
+from core.seasons import parse_season, season_start_year
 from core.settings import Settings
-from etl.competitions import competition_code, season_start_year
+from etl.competitions import competition_code
 from etl.errors import BlockedError, EtlError, ParseError, UnknownMatch, UnknownTeam
 from etl.raw import archive_raw
 from etl.sources import whoscored as ws
@@ -67,16 +67,6 @@ def _tournament(code: str) -> tuple[int, int]:
     if code not in TOURNAMENTS:
         raise EtlError(f"no WhoScored tournament known for {code}; known: {', '.join(TOURNAMENTS)}")
     return TOURNAMENTS[code]
-
-
-def season_code(text: str) -> str:
-    """``2021``, ``2020-21``, ``2020/2021`` → football-data's ``2021`` (the 2020-21 season)."""
-    text = text.strip()
-    match = re.fullmatch(r"(\d{2}|\d{4})\s*[-/]\s*(\d{2}|\d{4})", text)
-    if match:
-        text = match.group(1)[-2:] + match.group(2)[-2:]
-    season_start_year(text)  # validates
-    return text
 
 
 def season_name(code: str) -> str:
@@ -251,7 +241,7 @@ def scrape_fixtures(
     ``2021`` or ``2020-21``. Raises ``BlockedError`` (now, or still cooling down) and
     ``SourceUnavailable``; a page that fails to parse is quarantined and reported.
     """
-    code, season = competition_code(competition), season_code(season)
+    code, season = competition_code(competition), parse_season(season)
     _tournament(code)
     with connect(settings, autocommit=True) as conn:
         _check_cooldown(conn, settings)

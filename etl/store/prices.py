@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,7 +34,8 @@ def latest_prices(
     """The newest 1X2 snapshot of each match, seen before ``before`` (default: any time).
 
     Among the snapshots of the newest reading, ``PRICE_PREFERENCE`` picks the bookmaker;
-    a match with no complete price of a preferred bookmaker is left out.
+    a match with no complete price of a preferred bookmaker is left out, and so are the
+    snapshots of a quarantined batch.
     """
     rows = conn.execute(
         "SELECT DISTINCT ON (p.match_id) p.match_id, p.home, p.draw, p.away, p.bookmaker,"
@@ -42,6 +44,8 @@ def latest_prices(
         " AND p.bookmaker = ANY(%(books)s)"
         " AND p.home > 1 AND p.draw > 1 AND p.away > 1"
         " AND (%(before)s::timestamptz IS NULL OR p.seen_at < %(before)s)"
+        " AND NOT EXISTS (SELECT 1 FROM ingest_batches b"
+        "   WHERE b.id = p.batch_id AND b.status = 'quarantined')"
         " ORDER BY p.match_id, p.seen_at DESC, array_position(%(books)s, p.bookmaker)",
         {"ids": [int(i) for i in match_ids], "books": list(PRICE_PREFERENCE), "before": before},
     ).fetchall()
@@ -49,3 +53,15 @@ def latest_prices(
         int(match_id): Prices(float(home), float(draw), float(away), bookmaker, seen_at)
         for match_id, home, draw, away, bookmaker, seen_at in rows
     }
+
+
+def prices_version(conn: psycopg.Connection) -> str:
+    """A short digest of the price snapshots and scheduled matches: it changes when a
+    fixtures download adds prices or fixtures, so forecasts keyed by it move with them."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM price_snapshots),"
+        " (SELECT coalesce(max(seen_at)::text, '') FROM price_snapshots),"
+        " (SELECT count(*) FROM matches WHERE status = 'scheduled'),"
+        " (SELECT coalesce(max(updated_at)::text, '') FROM matches WHERE status = 'scheduled')"
+    ).fetchone()
+    return hashlib.sha1(repr(row).encode()).hexdigest()[:8]

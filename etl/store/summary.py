@@ -51,3 +51,18 @@ def store_stats(conn: psycopg.Connection) -> list[SeasonStats]:
         SeasonStats(**{**asdict(found[key]), "batches": by_key.get(key, {})})
         for key in sorted(found)
     ]
+
+
+def newest_data(conn: psycopg.Connection) -> list[tuple[str, str, float]]:
+    """``(competition, kind, unix seconds)``: when the newest result kicked off (``result``)
+    and when a fixture was last written (``fixture``), per competition; what data-freshness
+    alerts compare with the clock."""
+    rows = conn.execute(
+        "SELECT c.code, 'result', extract(epoch FROM max(m.kickoff_date)::timestamptz)"
+        " FROM matches m JOIN competitions c ON c.id = m.competition_id"
+        " WHERE m.status = 'finished' GROUP BY c.code"
+        " UNION ALL SELECT c.code, 'fixture', extract(epoch FROM max(m.updated_at))"
+        " FROM matches m JOIN competitions c ON c.id = m.competition_id"
+        " WHERE m.status = 'scheduled' GROUP BY c.code"
+    ).fetchall()
+    return [(code, kind, float(at)) for code, kind, at in rows]

@@ -1,4 +1,5 @@
-"""Bulk upserts of matches, match stats and odds, keyed on natural keys.
+"""Bulk upserts of matches, match stats and odds, and of fixtures with their price snapshots,
+keyed on natural keys.
 
 Rows are COPYed into temporary tables and merged with one ``INSERT … ON CONFLICT`` per
 table, which is what makes a full history import take seconds rather than minutes. A row
@@ -11,12 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 from etl.errors import ParseError
-from etl.records import PRICE_FIELDS, STAT_FIELDS, MatchRow
+from etl.records import PRICE_FIELDS, STAT_FIELDS, FixtureRow, MatchRow
 
 _MATCH_VALUES = (
     "kickoff_at", "status", "home_goals", "away_goals", "ht_home_goals", "ht_away_goals",
@@ -188,19 +190,139 @@ def _reject_unstorable(rows: Sequence[MatchRow], team_ids: Mapping[str, int]) ->
 
     Compared on resolved team ids, so ``Man City`` and ``Manchester City`` are one team.
     """
-    itself = [
-        f"{r.home} v {r.away} on {r.kickoff_date}"
-        for r in rows
-        if team_ids[r.home] == team_ids[r.away]
-    ]
-    if itself:
-        raise ParseError(f"a team plays itself: {'; '.join(itself[:5])}")
-    keys = [(team_ids[r.home], team_ids[r.away], r.kickoff_date) for r in rows]
+    _reject_duplicates(
+        [f"{r.home} v {r.away} on {r.kickoff_date}" for r in rows],
+        [(team_ids[r.home], team_ids[r.away], r.kickoff_date) for r in rows],
+        [team_ids[r.home] == team_ids[r.away] for r in rows],
+    )
+
+
+def _reject_duplicates(
+    names: Sequence[str], keys: Sequence[tuple[object, ...]], itself: Sequence[bool]
+) -> None:
+    """``ParseError`` naming the rows whose team plays itself or whose key is taken twice."""
+    playing_itself = [name for name, same in zip(names, itself, strict=True) if same]
+    if playing_itself:
+        raise ParseError(f"a team plays itself: {'; '.join(playing_itself[:5])}")
     seen = Counter(keys)
-    twice = [
-        f"{r.home} v {r.away} on {r.kickoff_date}"
-        for r, key in zip(rows, keys, strict=True)
-        if seen[key] > 1
-    ]
+    twice = [name for name, key in zip(names, keys, strict=True) if seen[key] > 1]
     if twice:
         raise ParseError(f"the same match appears twice: {'; '.join(dict.fromkeys(twice[:10]))}")
+
+
+@dataclass(frozen=True)
+class FixtureCounts:
+    matches_new: int = 0
+    #: scheduled matches whose kick-off time or referee changed
+    matches_updated: int = 0
+    #: matches of the file the store already has a result for: left alone
+    already_played: int = 0
+    snapshots_added: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether the fixtures (not only their prices) changed."""
+        return bool(self.matches_new or self.matches_updated)
+
+
+def write_fixtures(
+    conn: psycopg.Connection,
+    *,
+    batch_id: int,
+    fixtures: Sequence[FixtureRow],
+    season_ids: Mapping[tuple[str, str], tuple[int, int]],
+    team_ids: Mapping[tuple[str, str], int],
+    seen_at: datetime,
+) -> FixtureCounts:
+    """Upsert scheduled matches by the season importer's natural key, append price snapshots.
+
+    ``season_ids`` maps (league, season) to (competition id, season id), ``team_ids``
+    (league, name) to a team id. A match the store holds as played (or postponed) is never
+    touched: a fixtures list cannot take a result away. Every scheduled match of the file
+    is stamped with ``batch_id``, so the batch's gate covers the whole file. The opening
+    prices become snapshots seen at ``seen_at``; the same (match, market, bookmaker,
+    ``seen_at``) is written once, so replaying a file changes nothing.
+    """
+    keys = [
+        (*season_ids[f.league, f.season], team_ids[f.league, f.match.home],
+         team_ids[f.league, f.match.away], f.match.kickoff_date)
+        for f in fixtures
+    ]  # fmt: skip
+    _reject_duplicates(
+        [f"{f.match.home} v {f.match.away} on {f.match.kickoff_date}" for f in fixtures],
+        keys,
+        [key[2] == key[3] for key in keys],
+    )
+    conn.execute(
+        "CREATE TEMP TABLE stage_fixtures (row_no int PRIMARY KEY, competition_id int,"
+        " season_id int, home_team_id int, away_team_id int, kickoff_date date,"
+        " kickoff_at timestamptz, referee text) ON COMMIT DROP"
+    )
+    conn.execute(
+        "CREATE TEMP TABLE stage_quotes (row_no int, bookmaker text, market text, "
+        + ", ".join(f"{name} float8" for name in PRICE_FIELDS)
+        + ") ON COMMIT DROP"
+    )
+    with conn.cursor() as cur:
+        with cur.copy(
+            "COPY stage_fixtures (row_no, competition_id, season_id, home_team_id,"
+            " away_team_id, kickoff_date, kickoff_at, referee) FROM STDIN"
+        ) as copy:
+            for row_no, (fixture, key) in enumerate(zip(fixtures, keys, strict=True)):
+                copy.write_row((row_no, *key, fixture.match.kickoff_at, fixture.match.referee))
+        with cur.copy(
+            "COPY stage_quotes (row_no, bookmaker, market, " + _PRICES + ") FROM STDIN"
+        ) as copy:
+            for row_no, fixture in enumerate(fixtures):
+                for q in fixture.match.odds:
+                    if q.kind == "opening":
+                        copy.write_row(
+                            (row_no, q.bookmaker, q.market,
+                             *(getattr(q, name) for name in PRICE_FIELDS))
+                        )  # fmt: skip
+    params = {"batch_id": batch_id, "seen_at": seen_at}
+    join = (
+        "m.competition_id = s.competition_id AND m.season_id = s.season_id"
+        " AND m.home_team_id = s.home_team_id AND m.away_team_id = s.away_team_id"
+        " AND m.kickoff_date = s.kickoff_date"
+    )
+    updated = conn.execute(
+        "UPDATE matches m SET kickoff_at = coalesce(s.kickoff_at, m.kickoff_at),"
+        " referee = coalesce(s.referee, m.referee), batch_id = %(batch_id)s,"
+        " updated_at = now() FROM stage_fixtures s"
+        f" WHERE {join} AND m.status = 'scheduled'"
+        " AND (m.kickoff_at, m.referee) IS DISTINCT FROM"
+        " (coalesce(s.kickoff_at, m.kickoff_at), coalesce(s.referee, m.referee))",
+        params,
+    ).rowcount
+    new = conn.execute(
+        "INSERT INTO matches (competition_id, season_id, home_team_id, away_team_id,"
+        " kickoff_date, kickoff_at, referee, status, batch_id)"
+        " SELECT competition_id, season_id, home_team_id, away_team_id, kickoff_date,"
+        " kickoff_at, referee, 'scheduled', %(batch_id)s FROM stage_fixtures ORDER BY row_no"
+        " ON CONFLICT (competition_id, season_id, home_team_id, away_team_id, kickoff_date)"
+        " DO NOTHING",
+        params,
+    ).rowcount
+    conn.execute(
+        f"UPDATE matches m SET batch_id = %(batch_id)s FROM stage_fixtures s WHERE {join}"
+        " AND m.status = 'scheduled' AND m.batch_id IS DISTINCT FROM %(batch_id)s",
+        params,
+    )
+    played = conn.execute(
+        f"SELECT count(*) FROM stage_fixtures s JOIN matches m ON {join}"
+        " WHERE m.status <> 'scheduled'"
+    ).fetchone()
+    snapshots = conn.execute(
+        "INSERT INTO price_snapshots (match_id, seen_at, bookmaker, market, "
+        + _PRICES
+        + ", batch_id) SELECT m.id, %(seen_at)s, q.bookmaker, q.market, "
+        + ", ".join(f"q.{name}" for name in PRICE_FIELDS)
+        + ", %(batch_id)s FROM stage_quotes q JOIN stage_fixtures s USING (row_no)"
+        f" JOIN matches m ON {join} ORDER BY m.id, q.market, q.bookmaker"
+        " ON CONFLICT (match_id, market, bookmaker, seen_at) DO NOTHING",
+        params,
+    ).rowcount
+    for table in ("stage_quotes", "stage_fixtures"):
+        conn.execute(f"DROP TABLE {table}")
+    return FixtureCounts(new, updated, int(played[0]) if played else 0, snapshots)

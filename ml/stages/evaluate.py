@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.settings import Settings
 from ml import metrics
 from ml.backtest import OUTCOMES, BacktestConfig, run_backtest
 from ml.params import load_params, section
+from ml.stages.events import stage_events
 from ml.stages.paths import Paths, write_json
 from ml.stages.runtime import reproducible
 from ml.training import ModelSpecs
@@ -173,7 +175,8 @@ def run(params: dict[str, Any], paths: Paths) -> Evaluation:
 
 
 def main() -> None:
-    evaluation = run(load_params(), Paths())
+    with stage_events("evaluate", Settings.from_env()):
+        evaluation = run(load_params(), Paths())
     scored = evaluation.metrics["scores"]
     print(f"backtest on {evaluation.metrics['n']} matches:")
     for who, s in scored.items():

@@ -11,9 +11,11 @@ from typing import Any
 
 import pandas as pd
 
+from core.settings import Settings
 from ml.backtest import prepare_frame
 from ml.features import FeatureConfig
 from ml.params import load_params
+from ml.stages.events import stage_events
 from ml.stages.paths import Paths, write_json
 from ml.stages.validate import validate_features
 
@@ -39,8 +41,9 @@ def run(params: dict[str, Any], paths: Paths) -> bool:
 
 
 def main() -> None:
-    if not run(load_params(), Paths()):
-        sys.exit("features failed validation")
+    with stage_events("featurise", Settings.from_env()):
+        if not run(load_params(), Paths()):
+            sys.exit("features failed validation")
 
 
 if __name__ == "__main__":

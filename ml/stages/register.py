@@ -1,5 +1,6 @@
 """Stage ``register``: log the run to MLflow, register the model as ``challenger``, and let
-the promotion policy decide whether it becomes ``champion``.
+the promotion policy decide whether it becomes ``champion`` (``promotion.mode: auto``), or
+stop there for an operator to promote it (``manual``).
 
 The run carries every parameter, the backtest metrics of both serving paths (priced and
 unpriced, ``ml.backtest_paths``) beside the opening and closing markets, the plots, the
@@ -12,7 +13,6 @@ publish-promoted``, run as a command: the ML side never imports the bus.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import shutil
 import subprocess
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from core.settings import Settings
 from ml import registry
@@ -33,11 +34,15 @@ from ml.features import FEATURE_NAMES
 from ml.forecaster import Forecaster
 from ml.params import load_params
 from ml.promotion import Decision, PromotionPolicy, decide
+from ml.snapshot_remote import digests, push_file
 from ml.stages.evaluate import scores
+from ml.stages.events import footcast, publish_event, stage_events
 from ml.stages.paths import Paths, write_json
 
 #: Rows of the features frame logged as the model's input example.
 EXAMPLE_ROWS = 3
+#: Backtest metrics ``challenger_registered`` carries.
+HEADLINE_METRICS = ("n_matches", "rps", "log_loss", "ece", "market_rps")
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,11 @@ def file_digest(*paths: Path) -> str:
     return digest.hexdigest()
 
 
-def git_commit(cwd: Path | None = None) -> str:
-    """HEAD's commit, ``+dirty`` if tracked files changed; ``unknown`` outside a git tree."""
+def git_commit(settings: Settings, cwd: Path | None = None) -> str:
+    """The image's commit (``FOOTCAST_GIT_COMMIT``, set at build time), else HEAD's with
+    ``+dirty`` if tracked files changed; ``unknown`` outside a git tree."""
+    if settings.git_commit:
+        return settings.git_commit
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
@@ -72,6 +80,17 @@ def git_commit(cwd: Path | None = None) -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
+
+
+def snapshot_tags(settings: Settings, paths: Paths) -> dict[str, str]:
+    """Push the snapshot to the DVC remote; its files' MD5 (the remote's keys) and SHA-256."""
+    tags = {"footcast.dvc_remote": settings.dvc_remote_url}
+    for name, path in (("matches", paths.matches), ("odds", paths.odds)):
+        md5, sha = digests(path)
+        push_file(settings.dvc_remote_url, path)
+        tags[f"footcast.snapshot.{name}.md5"] = md5
+        tags[f"footcast.snapshot.{name}.sha256"] = sha
+    return tags
 
 
 def input_example(frame: pd.DataFrame, rows: int = EXAMPLE_ROWS) -> pd.DataFrame:
@@ -136,6 +155,8 @@ def register(
             decision = Decision(False, (f"champion {previous} logged no backtest forecasts",))
         else:
             decision = decide(compared[0], compared[1], policy)
+    if decision.promote and policy.mode == "manual":
+        decision = Decision(False, (*decision.reasons, "manual mode: an operator promotes"))
     registry.set_tags(settings, version, decision.tags())
     champion = previous
     if decision.promote:
@@ -145,18 +166,16 @@ def register(
 
 def publish_promoted(settings: Settings, version: str, previous: str | None) -> None:
     """``footcast model publish-promoted``: the command puts model_promoted on the bus."""
-    command = shutil.which("footcast", path=str(Path(sys.executable).parent)) or "footcast"
-    args = [command, "model", "publish-promoted", version]
+    args = ["model", "publish-promoted", version]
     if previous:
         args += ["--previous", previous]
-    env = {**os.environ, **settings.as_env()}
     try:
-        subprocess.run(args, env=env, check=True, capture_output=True, text=True, timeout=60)
+        footcast(settings, *args)
     except (OSError, subprocess.SubprocessError) as exc:
         detail = getattr(exc, "stderr", None) or str(exc)
         raise PublishFailed(
             f"version {version} is champion but model_promoted was not published"
-            f" ({detail.strip()}); run: {' '.join(args[1:])}"
+            f" ({detail.strip()}); run: {' '.join(args)}"
         ) from exc
 
 
@@ -167,12 +186,15 @@ def run(settings: Settings, params: dict[str, Any], paths: Paths) -> Registratio
     summary = json.loads(paths.metrics.read_text())
     predictions = pd.read_parquet(paths.predictions)
     tags = {
-        "footcast.git_commit": git_commit(),
+        "footcast.git_commit": git_commit(settings),
         "footcast.data_snapshot_sha256": file_digest(paths.matches, paths.odds),
         "footcast.model_sha256": file_digest(paths.model),
         "footcast.backtest_model": str(summary["model"]),
         "footcast.backtest_unpriced_model": str(summary.get("unpriced_model", "")),
+        **snapshot_tags(settings, paths),
     }
+    recorded = Path(tempfile.mkdtemp(prefix="footcast-register-"))
+    (recorded / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     artifacts = {
         registry.PREDICTIONS_ARTIFACT: paths.predictions,
         "metrics/backtest.json": paths.metrics,
@@ -180,11 +202,19 @@ def run(settings: Settings, params: dict[str, Any], paths: Paths) -> Registratio
         "plots/rps_by_season.csv": paths.rps_by_season,
         "reports/validation.json": paths.validation,
         "reports/features_validation.json": paths.features_validation,
+        registry.PARAMS_ARTIFACT: recorded / "params.yaml",
     }
+    if Path("dvc.lock").is_file():  # the stages before this one, as dvc repro locked them
+        artifacts[registry.LOCK_ARTIFACT] = Path("dvc.lock")
     example = input_example(pd.read_parquet(paths.features))
-    registration = register(
-        settings, forecaster, summary, predictions, params, tags, artifacts, example
-    )
+    try:
+        registration = register(
+            settings, forecaster, summary, predictions, params, tags, artifacts, example
+        )
+    finally:
+        shutil.rmtree(recorded)
+    headline = {k: v for k, v in flat_metrics(summary).items() if k in HEADLINE_METRICS}
+    publish_event(settings, "challenger_registered", version=registration.version, metrics=headline)
     if registration.promoted:
         publish_promoted(settings, registration.version, registration.previous)
     write_json(paths.registration, registration.as_dict())
@@ -192,10 +222,12 @@ def run(settings: Settings, params: dict[str, Any], paths: Paths) -> Registratio
 
 
 def main() -> None:
-    try:
-        registration = run(Settings.from_env(), load_params(), Paths())
-    except PublishFailed as exc:
-        sys.exit(str(exc))
+    settings = Settings.from_env()
+    with stage_events("register", settings):
+        try:
+            registration = run(settings, load_params(), Paths())
+        except PublishFailed as exc:
+            sys.exit(str(exc))
     verdict = "promoted to champion" if registration.promoted else "kept as challenger"
     print(f"version {registration.version} {verdict}: {'; '.join(registration.reasons)}")
 

@@ -14,11 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from core.settings import Settings
 from ml.backtest import BacktestConfig
 from ml.features import FeatureConfig
 from ml.forecaster import Forecaster
 from ml.models.stack import Stack
 from ml.params import load_params, section
+from ml.stages.events import stage_events
 from ml.stages.paths import Paths
 from ml.stages.runtime import reproducible
 from ml.training import ModelSpecs, train_forecaster
@@ -61,7 +63,8 @@ def run(params: dict[str, Any], paths: Paths) -> Forecaster:
 
 
 def main() -> None:
-    forecaster = run(load_params(), Paths())
+    with stage_events("train", Settings.from_env()):
+        forecaster = run(load_params(), Paths())
     print(f"forecaster: {len(forecaster.leagues)} competitions, dc weight {forecaster.dc_weight}")
 
 

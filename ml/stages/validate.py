@@ -14,10 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from etl.competitions import season_start_year
+from core.seasons import season_start_year
+from core.settings import Settings
 from etl.records import STAT_FIELDS
 from etl.validation import GateReport, ephemeral_context, suite_report, validate_frames
 from ml.features import FEATURE_NAMES
+from ml.stages.events import stage_events
 from ml.stages.paths import Paths, write_json
 
 #: Feature columns that are probabilities.
@@ -100,9 +102,10 @@ def run(paths: Paths) -> GateReport:
 
 
 def main() -> None:
-    report = run(Paths())
-    if not report.success:
-        sys.exit("snapshot failed validation:\n" + "\n".join(report.failures))
+    with stage_events("validate", Settings.from_env()):
+        report = run(Paths())
+        if not report.success:
+            sys.exit("snapshot failed validation:\n" + "\n".join(report.failures))
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def _drain(broker_url: str, queue: str, timeout_s: float = 20) -> list[tuple[dic
 def test_a_ping_on_each_queue_is_answered_by_a_real_worker(
     bus, broker_settings, start_worker, queue
 ):
-    start_worker(broker_settings, threads=2)
+    start_worker(broker_settings, queues=contracts.QUEUES, threads=2)
     message = bus.send(contracts.ping(queue, message=f"hello {queue}"))
     result = bus.wait(message, 30_000)
     assert result["pong"] is True

@@ -3,8 +3,10 @@
 A gunicorn API and a dramatiq worker (every queue, so pings of any queue are answered)
 serve a champion trained on three real Premier League seasons. Cases are generated from
 the document the API serves, valid and invalid alike; every answer must be documented
-(status, content type, headers) and match its schema, and none may be a 5xx. Generation is
-derandomized and bounded per operation, so the same few hundred cases run every time.
+(status, content type, headers) and match its schema, schema-valid requests must not be
+refused as invalid (the document states every rule the API checks), and none may be a 5xx.
+Generation is derandomized and bounded per operation, so the same few hundred cases run
+every time.
 """
 
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -46,6 +49,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
     negative_data_rejection,
+    positive_data_acceptance,
 ]
 
 

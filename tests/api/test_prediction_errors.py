@@ -59,6 +59,13 @@ def test_broker_down_is_a_quick_503_for_sync_async_and_batch_predictions(no_brok
         ({**FIXTURE, "venue": "Emirates"}, "venue"),
         ({"match_id": "12"}, "match_id"),
         ({"match_id": 12, "home_team": "Arsenal"}, "match_id"),
+        ({**FIXTURE, "prices": {"home": 1.0, "draw": 3.4, "away": 3.6}}, "prices.home"),
+        ({**FIXTURE, "prices": {"home": 2.1, "draw": "3.4", "away": 3.6}}, "prices.draw"),
+        ({**FIXTURE, "prices": {"home": 2.1, "draw": 3.4}}, "prices.away"),
+        ({**FIXTURE, "prices": {"home": 2.1, "draw": 3.4, "away": 3.6, "x": 2}}, "prices.x"),
+        ({**FIXTURE, "prices": {"home": 1.2, "draw": 1.5, "away": 1.9}}, "prices"),
+        ({**FIXTURE, "prices": {"home": 9.0, "draw": 9.0, "away": 9.0}}, "prices"),
+        ({"match_id": 12, "prices": [2.1, 3.4, 3.6]}, "prices"),
     ],
 )
 def test_an_invalid_fixture_is_a_422_naming_the_field(no_broker, body, field):
@@ -75,6 +82,13 @@ def test_a_batch_names_the_fixture_at_fault(no_broker):
     body = {"fixtures": [FIXTURE, {**FIXTURE, "home_team": ""}]}
     resp = _call(no_broker, "POST", "/v1/predictions/batch", json=body)
     assert resp.status_code == 422 and resp.json["error"]["field"] == "fixtures[1].home_team"
+
+
+def test_a_batch_names_the_price_at_fault(no_broker):
+    priced = {**FIXTURE, "prices": {"home": 2.1, "draw": 3.4, "away": 3.6}}
+    body = {"fixtures": [priced, {**priced, "prices": {**priced["prices"], "away": -1}}]}
+    resp = _call(no_broker, "POST", "/v1/predictions/batch", json=body)
+    assert resp.status_code == 422 and resp.json["error"]["field"] == "fixtures[1].prices.away"
 
 
 def test_malformed_and_non_json_bodies_are_400_and_415(no_broker):
@@ -102,3 +116,40 @@ def test_bad_query_parameters_are_422(no_broker):
     assert resp.status_code == 422 and resp.json["error"]["field"] == "from"
     resp = _call(no_broker, "GET", "/v1/teams", params={"competition": "E0; drop"})
     assert resp.status_code == 422 and resp.json["error"]["field"] == "competition"
+    resp = _call(no_broker, "GET", "/v1/scoreboard", params={"since": "last month"})
+    assert resp.status_code == 422 and resp.json["error"]["field"] == "since"
+
+
+def test_a_team_playing_itself_is_no_match_a_404_naming_the_field(no_broker):
+    same = {**FIXTURE, "away_team": " arsenal "}
+    for path in ("/v1/predict", "/v1/predictions"):
+        resp = _call(no_broker, "POST", path, json=same)
+        assert resp.status_code == 404, path
+        assert resp.json["error"]["code"] == "same_team"
+        assert resp.json["error"]["field"] == "away_team"
+
+
+def test_a_team_playing_itself_in_a_batch_is_an_error_item_not_a_refused_batch(no_broker):
+    body = {"fixtures": [{**FIXTURE, "away_team": "Arsenal"}]}
+    resp = _call(no_broker, "POST", "/v1/predictions/batch", json=body)
+    assert resp.status_code == 200
+    [item] = resp.json["predictions"]
+    assert item["error"]["code"] == "same_team"
+    assert item["error"]["field"] == "fixtures[0].away_team"
+
+
+def test_a_match_id_written_with_a_zero_fraction_is_an_integer(no_broker):
+    resp = _call(no_broker, "POST", "/v1/predict", json={"match_id": 137737.0})
+    assert resp.status_code == 503 and resp.json["error"]["code"] == "broker_unavailable"
+    resp = _call(no_broker, "POST", "/v1/predict", json={"match_id": 137737.5})
+    assert resp.status_code == 422 and resp.json["error"]["field"] == "match_id"
+
+
+def test_a_competition_parameter_must_match_the_documented_pattern_to_its_end(no_broker):
+    from api.openapi import document
+
+    [param] = document()["paths"]["/v1/teams"]["get"]["parameters"]
+    assert param["schema"]["pattern"] == r"^[A-Za-z0-9 .\-]{1,40}$"
+    for value in ("", "E0\n", "x" * 41):
+        resp = _call(no_broker, "GET", "/v1/teams", params={"competition": value})
+        assert resp.status_code == 422 and resp.json["error"]["field"] == "competition"

@@ -175,9 +175,9 @@ def test_with_the_cache_down_predictions_are_still_served_and_readiness_degraded
 
 
 def test_past_the_sync_timeout_a_504_names_the_task_to_poll(serving_settings, tmp_path):
-    settings = serving_settings.replace(predict_timeout_ms=1000)
+    settings = serving_settings.replace(predict_timeout_ms=1)
     with running_stack(settings, tmp_path, api_workers=1) as api:
-        # the worker is still loading its model: the first answer cannot come within 1 s
+        # no worker answers within 1 ms
         status, headers, body = api.call("POST", "/v1/predict", _fixture(kickoff="2025-02-01"))
         assert status == 504
         assert body["error"]["poll"] == f"/v1/predictions/{body['error']['id']}"
@@ -198,6 +198,12 @@ def test_upcoming_fixtures_are_listed_with_their_predictions(stack, serving_worl
             " JOIN teams h ON h.name = 'Chelsea' JOIN teams a ON a.name = 'Arsenal'"
             " WHERE c.code = 'E0' ON CONFLICT DO NOTHING"
         )
+        conn.execute(
+            "INSERT INTO price_snapshots (match_id, seen_at, bookmaker, market, home, draw, away)"
+            " SELECT m.id, '2024-08-15 09:00+00', 'PS', '1x2', 2.9, 3.5, 2.5 FROM matches m"
+            " WHERE m.kickoff_date = '2024-08-17' AND m.status = 'scheduled'"
+            " ON CONFLICT DO NOTHING"
+        )
         conn.commit()
     status, _, body = stack.call("GET", "/v1/fixtures?competition=E0&from=2024-08-01&to=2024-08-31")
     assert status == 200
@@ -209,3 +215,47 @@ def test_upcoming_fixtures_are_listed_with_their_predictions(stack, serving_worl
     )
     assert listed["prediction"]["fixture"]["home_team"] == "Chelsea"
     assert listed["prediction"]["model"]["name"] == "footcast-outcome"
+    inputs = listed["prediction"]["inputs"]
+    assert inputs["prices"] == "store" and inputs["odds"] == {"home": 2.9, "draw": 3.5, "away": 2.5}
+    assert inputs["priced_at"].startswith("2024-08-15T09:00")
+    with connect(serving_world) as conn:
+        [(match_id,)] = conn.execute(
+            "SELECT match_id FROM prediction_log WHERE kickoff_date = '2024-08-17'"
+            " AND home_team = 'Chelsea' AND inputs->>'prices' = 'store'"
+        ).fetchall()
+    assert match_id == listed["match_id"]
+
+
+def test_a_priced_request_says_so_and_each_answer_is_logged_once_through_the_cache(
+    stack, serving_world
+):
+    priced = _fixture(kickoff="2025-03-01", prices={"home": 1.8, "draw": 3.9, "away": 4.5})
+    _, first = stack.predict(priced)
+    _, again = stack.predict(priced)
+    _, plain = stack.predict(_fixture(kickoff="2025-03-01"))
+    assert first["cached"] is False and again["cached"] is True
+    assert first["inputs"]["prices"] == again["inputs"]["prices"] == "request"
+    assert first["inputs"]["market"]["home"] == pytest.approx(
+        (1 / 1.8) / (1 / 1.8 + 1 / 3.9 + 1 / 4.5), abs=1e-6
+    )
+    assert plain["inputs"]["prices"] is None and plain["forecast"] != first["forecast"]
+    assert first["warnings"] == ["stale_data"]
+    assert plain["warnings"] == ["unpriced", "stale_data"]
+    with connect(serving_world) as conn:
+        rows = conn.execute(
+            "SELECT inputs->>'prices', p_home FROM prediction_log"
+            " WHERE kickoff_date = '2025-03-01' ORDER BY id"
+        ).fetchall()
+    assert rows == [("request", first["forecast"]["p_home"]), (None, plain["forecast"]["p_home"])]
+
+
+def test_a_competition_the_champion_was_not_trained_on_is_a_422_naming_those_it_covers(stack):
+    serie_a = {"home_team": "Roma", "away_team": "Lazio", "competition": "I1"}
+    status, body = stack.predict(serie_a)
+    assert status == 422
+    assert body["error"]["code"] == "competition_not_covered"
+    assert body["error"]["competitions"] == ["E0"] and body["error"]["field"] == "competition"
+    status, _, body = stack.call("POST", "/v1/predictions/batch", {"fixtures": [serie_a, FIXTURE]})
+    refused, answered = body["predictions"]
+    assert status == 200 and refused["error"]["code"] == "competition_not_covered"
+    assert "forecast" in answered

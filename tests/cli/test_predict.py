@@ -33,3 +33,19 @@ def test_an_unknown_team_fails_naming_the_closest_ones(serving_world):
     result = _run(serving_world, "predict", "Arsnal", "Chelsea", "--competition", "E0", "--inline")
     assert result.exit_code == 1
     assert "closest known teams in E0: Arsenal" in result.output
+
+
+def test_prices_given_on_the_command_line_are_the_ones_the_forecast_reads(serving_world):
+    result = _run(
+        serving_world, "predict", "Arsenal", "Chelsea", "--competition", "E0",
+        "--kickoff", "2024-08-17", "--prices", "1.5", "4.4", "6.5", "--inline",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout[result.stdout.index("{\n") :])
+    assert answer["inputs"]["prices"] == "request"
+    assert answer["inputs"]["odds"] == {"home": 1.5, "draw": 4.4, "away": 6.5}
+    result = _run(
+        serving_world, "predict", "Arsenal", "Chelsea", "--competition", "E0",
+        "--prices", "1.01", "1.5", "1.5", "--inline",
+    )  # fmt: skip
+    assert result.exit_code == 2 and "prices" in result.output

@@ -21,4 +21,4 @@ def test_procfile_web_is_the_api_command():
 
 
 def test_procfile_worker_is_the_worker_command():
-    assert _procfile()["worker"] == ["dramatiq", *worker_command()[3:]]
+    assert _procfile()["worker"] == ["footcast", *worker_command()[3:]]

@@ -36,13 +36,14 @@ dag = DagBag(dag_folder=DAGS).get_dag(sys.argv[1])
 run = dag.test(logical_date=datetime.fromisoformat(sys.argv[2]), run_conf=json.loads(sys.argv[3]))
 print(json.dumps({"state": str(run.state)}))
 """
-#: Runs a DAG's one task as its run would: the callable, with the context values it asks for.
+#: Runs a DAG's task (its only one, or the one named) as its run would: the callable, with
+#: the context values it asks for.
 CALL = """
 import inspect, json, sys
 from datetime import datetime
 from airflow.dag_processing.dagbag import DagBag
 dag = DagBag(dag_folder=DAGS).get_dag(sys.argv[1])
-[task] = dag.tasks
+[task] = [t for t in dag.tasks if len(sys.argv) < 5 or t.task_id == sys.argv[4]]
 context = {"logical_date": datetime.fromisoformat(sys.argv[2]),
            "params": {**dag.params.dump(), **json.loads(sys.argv[3])}}
 wanted = inspect.signature(task.python_callable).parameters
@@ -98,14 +99,18 @@ def test_the_dag_folder_loads_without_import_errors(airflow_home):
     loaded = _airflow(airflow_home, LOAD)
     assert loaded == {
         "errors": {},
-        "dags": ["footcast_history_backfill", "footcast_whoscored_ingest"],
+        "dags": [
+            "footcast_history_backfill",
+            "footcast_weekly_retrain",
+            "footcast_whoscored_ingest",
+        ],
     }
 
 
 def test_dag_files_import_neither_pandas_nor_the_data_or_ml_code():
     script = (
         "import sys, runpy\n"
-        f"for name in ('whoscored_ingest', 'history_backfill'):\n"
+        "for name in ('whoscored_ingest', 'history_backfill', 'weekly_retrain'):\n"
         f"    runpy.run_path({str(DAGS)!r} + '/' + name + '.py')\n"
         "print(sorted(m for m in ('pandas', 'etl', 'ml', 'sklearn', 'mlflow') if m in sys.modules))"
     )
@@ -124,7 +129,7 @@ def test_the_daily_ingest_publishes_scrape_fixtures_for_each_competition(
     env = {**broker_settings.as_env(), "FOOTCAST_WHOSCORED_COMPETITIONS": "E0, SP1"}
     called = _airflow(
         airflow_home, CALL, "footcast_whoscored_ingest", "2021-01-12T05:30:00+00:00", "{}",
-        env=env,
+        "publish_scrape_fixtures", env=env,
     )  # fmt: skip
     assert called == {"task": "publish_scrape_fixtures", "sent": 2}
     assert [
@@ -159,6 +164,41 @@ def test_a_dag_test_run_puts_its_messages_on_the_queue(airflow_home, broker_sett
         airflow_home, RUN, "footcast_whoscored_ingest", "2025-01-12T05:30:00+00:00", "{}", env=env
     )
     assert run == {"state": "success"}
-    assert [b["args"][0] for b in _queued(broker_settings.broker_url, "etl")] == [
-        {"v": 1, "competition": "E0", "season": "2425"}
+    queued = [(b["actor_name"], b["args"][0]) for b in _queued(broker_settings.broker_url, "etl")]
+    assert sorted(queued, key=lambda m: m[0]) == [
+        ("import_fixtures", {"v": 1}),
+        ("import_history", {"v": 1, "league": "E0", "season": "2425"}),
+        ("scrape_fixtures", {"v": 1, "competition": "E0", "season": "2425"}),
     ]
+
+
+@pytest.mark.integration
+def test_the_daily_ingest_publishes_this_seasons_results_import_for_each_league(
+    airflow_home, broker_settings
+):
+    env = {**broker_settings.as_env(), "FOOTCAST_WHOSCORED_COMPETITIONS": "E0, D1"}
+    called = _airflow(
+        airflow_home, CALL, "footcast_whoscored_ingest", "2024-09-02T05:30:00+00:00", "{}",
+        "publish_import_history", env=env,
+    )  # fmt: skip
+    assert called == {"task": "publish_import_history", "sent": 2}
+    assert [
+        (b["actor_name"], b["args"][0]) for b in _queued(broker_settings.broker_url, "etl")
+    ] == [
+        ("import_history", {"v": 1, "league": "E0", "season": "2425"}),
+        ("import_history", {"v": 1, "league": "D1", "season": "2425"}),
+    ]
+
+
+@pytest.mark.integration
+def test_a_weekly_retrain_test_run_puts_run_pipeline_with_its_reason_on_the_pipeline_queue(
+    airflow_home, broker_settings
+):
+    run = _airflow(
+        airflow_home, RUN, "footcast_weekly_retrain", "2025-01-13T03:30:00+00:00", "{}",
+        env=broker_settings.as_env(),
+    )  # fmt: skip
+    assert run == {"state": "success"}
+    [sent] = _queued(broker_settings.broker_url, "pipeline")
+    assert sent["actor_name"] == "run_pipeline"
+    assert sent["args"][0]["reason"] == "weekly retrain (2025-01-13)"

@@ -148,8 +148,8 @@ def test_chart_workers_run_the_procfile_worker_command_per_queue_group(manifests
         expected = worker_command(
             spec["queues"], processes=spec["processes"], threads=spec["threads"]
         )
-        assert command == ["dramatiq", *expected[3:]]
-    assert _procfile()["worker"] == ["dramatiq", *worker_command()[3:]]
+        assert command == ["footcast", *expected[3:]]
+    assert _procfile()["worker"] == ["footcast", *worker_command()[3:]]
 
 
 def test_every_queue_is_served_by_exactly_one_worker_group(manifests):
@@ -162,10 +162,10 @@ def test_every_queue_is_served_by_exactly_one_worker_group(manifests):
 ACTOR_LIMITS = """
 import importlib, json
 from actors.broker import install_broker
-from actors.worker import ACTOR_MODULES
+from actors.worker import QUEUES, actor_modules
 from core.settings import Settings
 broker = install_broker(Settings())
-for module in ACTOR_MODULES:
+for module in actor_modules(QUEUES):
     importlib.import_module(module)
 print(json.dumps({name: [a.queue_name, a.options.get("time_limit")]
                   for name, a in broker.actors.items()}))
@@ -308,3 +308,27 @@ def _leaves(node: Any, prefix: str = "") -> list[tuple[str, Any]]:
     if isinstance(node, list):
         return [leaf for v in node for leaf in _leaves(v, prefix)]
     return [(prefix.rstrip("."), node)]
+
+
+def test_the_cache_has_a_redis_of_its_own_apart_from_the_results_backend(manifests):
+    find(manifests, "StatefulSet", "footcast-redis")
+    cache = find(manifests, "StatefulSet", "footcast-redis-cache")
+    assert "allkeys-lru" in cache["spec"]["template"]["spec"]["containers"][0]["command"][2]
+    for group in render_values(manifests)["workers"]["groups"]:
+        pod = find(manifests, "Deployment", f"footcast-worker-{group}")["spec"]["template"]
+        env = {e["name"]: e for e in pod["spec"]["containers"][0]["env"]}
+        assert env["FOOTCAST_CACHE_URL"]["value"].endswith("@footcast-redis-cache:6379/0")
+        assert env["FOOTCAST_RESULTS_URL"]["valueFrom"]["secretKeyRef"]["key"] == (
+            "FOOTCAST_RESULTS_URL"
+        )
+        names = [e["name"] for e in pod["spec"]["containers"][0]["env"]]
+        assert names.index("REDIS_PASSWORD") < names.index("FOOTCAST_CACHE_URL")
+
+
+def test_worker_readiness_waits_for_every_process_to_serve(manifests):
+    settings = find(manifests, "ConfigMap", "footcast-settings")["data"]
+    assert settings["FOOTCAST_WORKER_STATE_DIR"].startswith("/tmp/")
+    for group in render_values(manifests)["workers"]["groups"]:
+        pod = find(manifests, "Deployment", f"footcast-worker-{group}")["spec"]["template"]
+        probe = pod["spec"]["containers"][0]["readinessProbe"]["exec"]["command"]
+        assert probe[-2:] == ["ready", "FOOTCAST_WORKER_STATE_DIR"]

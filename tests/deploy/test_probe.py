@@ -77,3 +77,23 @@ def test_probe_command_exits_nonzero_with_the_reason(tmp_path):
     assert out.returncode == 1 and "unreachable" in out.stderr
     usage = subprocess.run([sys.executable, str(PROBE), "nonsense"], capture_output=True)
     assert usage.returncode == 2
+
+
+def test_ready_probe_counts_live_ready_processes_against_the_expected_number(
+    probe, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("STATE_DIR", str(tmp_path))
+    assert "no worker supervised" in probe.ready("STATE_DIR")
+    (tmp_path / "expected").write_text("2\n")
+    (tmp_path / f"ready-{os.getpid()}").write_text("ready\n")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (tmp_path / f"ready-{dead.pid}").write_text("ready\n")
+    assert probe.ready("STATE_DIR") == "1 of 2 worker processes ready"
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        (tmp_path / f"ready-{child.pid}").write_text("ready\n")
+        assert probe.ready("STATE_DIR") is None
+    finally:
+        child.kill()
+        child.wait()

@@ -3,6 +3,7 @@ import pickle
 import numpy as np
 import pytest
 
+from ml import score_grid
 from ml.backtest import prepare_frame
 from ml.features import FeatureConfig, FeatureState, build_features
 from ml.models.dixon_coles import DixonColes
@@ -137,7 +138,44 @@ def test_a_league_dixon_coles_never_saw_uses_the_feature_model_alone(trained):
     features = frame.iloc[-1][list(forecaster.stats.features)].to_dict()
     f = forecaster.forecast(features, "A", "B", "X9")
     assert f["p_home"] + f["p_draw"] + f["p_away"] == pytest.approx(1.0)
-    assert f["xg_home"] == pytest.approx(features["pois_xg_home"])
+    assert [f["p_home"], f["p_draw"], f["p_away"]] == pytest.approx(
+        list(forecaster.stats.proba(features)), abs=1e-9
+    )
+    # the grid starts from the state's Poisson rates, reshaped to the feature model's 1X2
+    assert f["xg_home"] == pytest.approx(features["pois_xg_home"], rel=0.25)
+
+
+@pytest.mark.parametrize("prices", [None, {"home": 1.6, "draw": 4.2, "away": 5.5}])
+def test_one_forecast_agrees_with_its_own_score_grid(trained, prices):
+    _, frame, _, forecaster = trained
+    row = frame.iloc[-1]
+    features = row[list(forecaster.stats.features)].to_dict()
+    teams = (row["home_team"], row["away_team"], "E0")
+    f = forecaster.forecast(features, *teams, prices)
+    assert f["variant"] == ("stats" if prices is None else "priced_1x2")
+    # the grid the answer's goal numbers must come from: Dixon-Coles' conformed to its 1X2
+    dixon_coles = forecaster._score_matrix(features, *teams)[0]
+    grid = score_grid.conform(dixon_coles, [f["p_home"], f["p_draw"], f["p_away"]])
+    assert grid.sum() == pytest.approx(1.0, abs=1e-12)
+    home, draw, away = score_grid.outcome_probabilities(grid)
+    assert abs(home - f["p_home"]) < 1e-9 and abs(draw - f["p_draw"]) < 1e-9
+    assert abs(away - f["p_away"]) < 1e-9
+    goals = np.arange(len(grid))
+    assert f["xg_home"] == pytest.approx(grid.sum(axis=1) @ goals, abs=1e-12)
+    assert f["xg_away"] == pytest.approx(grid.sum(axis=0) @ goals, abs=1e-12)
+    h, a = np.indices(grid.shape)
+    assert f["p_over_2_5"] == pytest.approx(grid[h + a > 2].sum(), abs=1e-12)
+    assert f["p_btts"] == pytest.approx(grid[(h > 0) & (a > 0)].sum(), abs=1e-12)
+    top = sorted((grid[i, j], i, j) for i in range(len(grid)) for j in range(len(grid)))[::-1]
+    assert [(s[0], s[1]) for s in f["top_scores"]] == [(i, j) for _, i, j in top[:5]]
+
+
+def test_a_heavy_home_favourite_expects_more_home_goals_than_the_raw_dixon_coles_grid():
+    raw = np.outer(np.full(4, 0.25), np.full(4, 0.25))
+    conformed = score_grid.conform(raw, [0.7, 0.2, 0.1])
+    assert score_grid.outcome_probabilities(conformed) == pytest.approx((0.7, 0.2, 0.1))
+    goals = np.arange(4)
+    assert conformed.sum(axis=1) @ goals > conformed.sum(axis=0) @ goals
 
 
 def test_the_forecaster_pickles_and_forecasts_the_same(trained):

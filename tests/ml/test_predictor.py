@@ -1,11 +1,23 @@
 """The in-memory predictor over a real store and a real registry."""
 
+import datetime as dt
+import pickle
+from types import SimpleNamespace
+from typing import Any, cast
+
 import pytest
 
+from core.db import connect
 from etl.competitions import UnknownCompetition
 from etl.errors import UnknownTeam
+from etl.history import import_file
+from etl.matchdays import SeasonFile
+from etl.migrate import migrate
+from etl.store.batches import set_status
+from etl.teams import seed_aliases
 from ml import registry
-from ml.predictor import Predictor, UnknownMatch
+from ml.features import FeatureConfig
+from ml.predictor import CompetitionNotCovered, Predictor, Snapshot, UnknownMatch, build_state
 from tests.serving_fixtures import FIXTURE, serving_world, train_and_register
 
 pytestmark = [pytest.mark.integration]
@@ -34,14 +46,44 @@ def test_an_unknown_team_names_the_closest_teams_of_its_competition(predictor):
 
 def test_an_unknown_competition_or_match_is_a_typed_error(predictor):
     with pytest.raises(UnknownCompetition):
-        predictor.resolve({**FIXTURE, "competition": "SP1", "kickoff": "2024-08-17"})
+        predictor.resolve({**FIXTURE, "competition": "XX9", "kickoff": "2024-08-17"})
     with pytest.raises(UnknownMatch):
         predictor.resolve({"match_id": 10**9})
+
+
+def test_a_competition_the_champion_was_not_trained_on_names_those_it_covers(predictor):
+    with pytest.raises(CompetitionNotCovered) as caught:
+        predictor.resolve({**FIXTURE, "competition": "SP1", "kickoff": "2024-08-17"})
+    assert caught.value.covered == ("E0",)
+    assert "covers E0" in str(caught.value)
 
 
 def test_a_match_id_is_looked_up_in_the_store(predictor):
     resolved = predictor.resolve({"match_id": 1})
     assert resolved["match_id"] == 1 and resolved["competition"] == "E0"
+
+
+def test_new_prices_move_the_data_version_at_once_without_folding_the_results_again(
+    predictor, serving_world
+):
+    before = predictor.snapshot
+    with connect(serving_world) as conn:
+        conn.execute(
+            "INSERT INTO price_snapshots (match_id, seen_at, bookmaker, market, home, draw, away)"
+            " VALUES (1, '2030-01-01', 'B365', '1x2', 2.0, 3.5, 4.0)"
+        )
+        conn.commit()
+    try:
+        assert predictor.reload_if_changed(force=True, data=True) is True
+        after = predictor.snapshot
+        results, _, prices = after.data_version.partition(".")
+        assert results == before.data_version.partition(".")[0]
+        assert prices != before.data_version.partition(".")[2]
+        assert after.state is before.state and after.model_version == before.model_version
+    finally:
+        with connect(serving_world) as conn:
+            conn.execute("DELETE FROM price_snapshots WHERE seen_at = '2030-01-01'")
+            conn.commit()
 
 
 def test_reload_picks_up_a_new_champion_only_after_the_check_interval(serving_world):
@@ -56,3 +98,41 @@ def test_reload_picks_up_a_new_champion_only_after_the_check_interval(serving_wo
     assert predictor.snapshot.state is loaded.snapshot.state  # same data: features kept
     clock[0] += serving_world.model_check_interval_s
     assert predictor.reload_if_changed() is False
+
+
+def test_new_matchdays_are_folded_into_a_copy_of_the_state_exactly_as_a_full_fold(
+    pg_settings, shared_data, tmp_path
+):
+    season = SeasonFile.parse((shared_data / "football-data/mmz4281/2223/E0.csv").read_bytes())
+    days = season.matchdays()
+    forecaster = cast(Any, SimpleNamespace(feature_config=FeatureConfig()))
+    mirror = tmp_path / "mirror"
+
+    def import_through(day: dt.date) -> None:
+        path = mirror / "mmz4281/2223/E0.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(season.results_through(day))
+        with connect(pg_settings, autocommit=True) as conn:
+            batch = import_file(conn, mirror.as_uri(), "E0", "2223", validate=False)
+            assert batch.batch_id is not None
+            set_status(conn, batch.batch_id, "validated")  # the gate is not what is tested
+
+    with connect(pg_settings, autocommit=True) as conn:
+        migrate(conn)
+        seed_aliases(conn)
+    import_through(days[9].last)
+    with connect(pg_settings) as conn:
+        state, teams, version, _, folded = build_state(conn, forecaster)
+        before = Snapshot(cast(Any, None), state, teams, version, 0.0, folded=folded)
+        kept = pickle.dumps(state)
+        state.copied_from_previous = True  # type: ignore[attr-defined]
+    import_through(days[12].last)
+    with connect(pg_settings) as conn:
+        advanced, _, advanced_version, _, _ = build_state(conn, forecaster, before)
+        full, _, full_version, _, _ = build_state(conn, forecaster)
+    assert advanced_version == full_version != version
+    assert advanced.__dict__.pop("copied_from_previous"), "advanced from the previous state"
+    del state.copied_from_previous  # type: ignore[attr-defined]
+    assert advanced.matches_seen == full.matches_seen > state.matches_seen
+    assert pickle.dumps(advanced) == pickle.dumps(full)
+    assert pickle.dumps(state) == kept, "the previous snapshot's state is left as it was"

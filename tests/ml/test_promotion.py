@@ -76,6 +76,13 @@ def test_the_policy_is_read_from_params_and_rejects_unknown_keys_and_negative_ma
         PromotionPolicy.from_params({"promotion": {"max_ece_increase": -0.1}})
 
 
+def test_the_promotion_mode_is_auto_unless_params_say_manual_and_nothing_else():
+    assert PromotionPolicy.from_params({"promotion": {}}).mode == "auto"
+    assert PromotionPolicy.from_params({"promotion": {"mode": "manual"}}).mode == "manual"
+    with pytest.raises(ParamsError, match=r"promotion\.mode must be one of auto, manual"):
+        PromotionPolicy.from_params({"promotion": {"mode": "sometimes"}})
+
+
 def test_scores_lacking_the_metric_are_an_error():
     with pytest.raises(ParamsError, match="lack"):
         decide({"ece": 0.1, "n": 500.0}, CHAMPION, POLICY)

@@ -6,7 +6,7 @@ import pytest
 
 from actors.bus import Bus
 from core.settings import Settings
-from tests.ops.faults import PrivatePostgres, PrivateRabbitMQ
+from tests.ops.faults import PrivatePostgres, PrivateRabbitMQ, PrivateRedis
 
 
 @pytest.fixture
@@ -42,3 +42,12 @@ def private_postgres():
         yield cluster
     finally:
         cluster.close()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A started Redis server the test owns, stopped afterwards."""
+    server = PrivateRedis(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()

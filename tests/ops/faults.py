@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pika
 import pika.exceptions
+import psutil
 import pytest
+import redis
 
 from cli.processes import free_port
 
@@ -27,6 +29,22 @@ def kill_hard(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL a process started with ``cli.processes.spawn`` and all its children."""
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(10)
+
+
+def missing_tool(what: str) -> None:
+    """Skip a test whose server binaries are not installed; in CI (``CI=true``) fail instead,
+    so that a run without the tools cannot pass by testing nothing."""
+    message = f"{what} is not installed (make services installs it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def worker_children(proc: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """The processes that run messages under a ``footcast worker`` (supervisor → dramatiq
+    main → these): the leaves of its process tree."""
+    tree = psutil.Process(proc.pid).children(recursive=True)
+    return [p for p in tree if not p.children()]
 
 
 def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> object:
@@ -54,7 +72,7 @@ class PrivateRabbitMQ:
         found = str(script) if os.geteuid() == 0 and script.exists() else None
         self.server = found or shutil.which("rabbitmq-server")
         if self.server is None:
-            pytest.skip("rabbitmq-server is not installed")
+            missing_tool("rabbitmq-server")
         self.root = root
         self.port = free_port()
         self.node = f"footcast_test_{uuid.uuid4().hex[:8]}@localhost"
@@ -118,6 +136,48 @@ class PrivateRabbitMQ:
         return time.monotonic() - started
 
 
+class PrivateRedis:
+    """A Redis server of the test's own on a free port, without persistence.
+
+    ``stop`` is an outage: whatever it held is gone when it starts again, as after a crash of
+    a Redis that keeps nothing on disk.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.server = shutil.which("redis-server")
+        if self.server is None:
+            missing_tool("redis-server")
+        self.root = root
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        root.mkdir(parents=True, exist_ok=True)
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self, timeout_s: float = 20) -> None:
+        with (self.root / "server.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [self.server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(self.root)],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        client = redis.Redis.from_url(self.url(), socket_timeout=1)
+        wait_until(lambda: _answers(client), timeout_s, "the private Redis to answer")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(20)
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
 class PrivatePostgres:
     """A PostgreSQL cluster of the test's own, in a temporary directory on a free port.
 
@@ -128,7 +188,7 @@ class PrivatePostgres:
     def __init__(self) -> None:
         bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
         if not bins:
-            pytest.skip("PostgreSQL server binaries are not installed")
+            missing_tool("PostgreSQL server (pg_ctl)")
         self.bin = bins[-1].parent
         self.as_root = os.geteuid() == 0
         self.root = Path(tempfile.mkdtemp(prefix="footcast-pg-"))

@@ -45,14 +45,26 @@ securityContext:
 {{- include "footcast.imagePullSecrets" . }}
 {{- end -}}
 
-{{/* Secret keys a footcast process (API, worker, pipeline, MLflow client) reads. */}}
+{{/* Secret keys a footcast process (API, worker, pipeline, MLflow client) reads. With the
+chart's own cache Redis, FOOTCAST_CACHE_URL names it (password from the Secret). */}}
 {{- define "footcast.appSecretEnv" -}}
-{{- range list "FOOTCAST_DATABASE_URL" "FOOTCAST_BROKER_URL" "FOOTCAST_RESULTS_URL" "FOOTCAST_CACHE_URL" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
+{{- $keys := list "FOOTCAST_DATABASE_URL" "FOOTCAST_BROKER_URL" "FOOTCAST_RESULTS_URL" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
+{{- if not .Values.redisCache.enabled }}
+{{- $keys = append $keys "FOOTCAST_CACHE_URL" }}
+{{- end }}
+{{- range $keys }}
 - name: {{ . }}
   valueFrom:
     secretKeyRef:
       name: {{ $.Values.secretName }}
       key: {{ . }}
+{{- end }}
+{{- if .Values.redisCache.enabled }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef: {name: {{ .Values.secretName }}, key: REDIS_PASSWORD}
+- name: FOOTCAST_CACHE_URL
+  value: redis://:$(REDIS_PASSWORD)@{{ include "footcast.name" (dict "root" . "component" "redis-cache") }}:6379/0
 {{- end }}
 {{- end -}}
 

@@ -12,9 +12,10 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from etl.errors import EtlError, ParseError
-from etl.records import STAT_FIELDS
+from etl.records import PRICE_FIELDS, STAT_FIELDS
 from etl.sources import football_data
 from etl.sources.football_data import ParsedFile, parse_csv, season_path
+from etl.store.reads import MARKET_PRICES
 from tests.etl.corruption import CSV_CORRUPTIONS, HEADER_CORRUPTIONS, damaged, garbage_cells, quick
 
 #: (league, season): a recent file (Time, closing prices, CRLF), the oldest one (two-digit
@@ -63,9 +64,11 @@ def assert_valid(parsed: ParsedFile, league: str, season: str) -> None:
             assert len(row.stats) == len(STAT_FIELDS) and all(_count_ok(v) for v in row.stats)
         assert row.extra is None or all(_count_ok(v) for v in row.extra.values())
         for quote in row.odds:
-            assert quote.kind in ("opening", "closing") and quote.market == "1x2"
-            prices = (quote.home, quote.draw, quote.away)
+            assert quote.kind in ("opening", "closing") and quote.market in MARKET_PRICES
+            prices = [getattr(quote, name) for name in MARKET_PRICES[quote.market]]
             assert all(isinstance(p, float) and math.isfinite(p) for p in prices)
+            others = set(PRICE_FIELDS) - set(MARKET_PRICES[quote.market])
+            assert all(getattr(quote, name) is None for name in others)
 
 
 def parses_or_names_the_file(raw: bytes, league: str, season: str) -> str:

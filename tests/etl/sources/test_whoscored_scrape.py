@@ -11,7 +11,6 @@ from etl.sources.whoscored_scrape import (
     match_path,
     scrape_fixtures,
     scrape_match,
-    season_code,
 )
 
 pytestmark = pytest.mark.integration
@@ -157,11 +156,3 @@ def test_a_match_the_store_does_not_know_is_refused_without_a_request(settings, 
     with pytest.raises(UnknownMatch, match="scrape its season's fixtures first"):
         scrape_match(settings, 1485184, base_url=whoscored_server.base_url)
     assert whoscored_server.hits == []
-
-
-@pytest.mark.parametrize(
-    ("text", "code"),
-    [("2021", "2021"), ("2020-21", "2021"), ("2020/2021", "2021"), ("99-00", "9900")],
-)
-def test_season_spellings_become_football_data_codes(text, code):
-    assert season_code(text) == code

@@ -63,6 +63,7 @@ def settings(stack_settings: Settings, shared_data: Path, tmp_path: Path) -> Set
     return stack_settings.replace(
         mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
         mlflow_artifact_root=str(tmp_path / "mlartifacts"),
+        dvc_remote_url=str(tmp_path / "dvc-remote"),
     )
 
 

@@ -1,0 +1,77 @@
+"""The prediction log: what was served, written once per (fixture, model, inputs).
+
+Workers write it on every forecast they serve; ``ON CONFLICT DO NOTHING`` keeps the first
+one, so answering the same fixture again (from the cache or not) adds no row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+
+@dataclass(frozen=True)
+class ServedForecast:
+    """One served forecast as the log keeps it."""
+
+    competition: str
+    home_team: str
+    away_team: str
+    kickoff_date: dt.date
+    match_id: int | None
+    model_version: str
+    run_id: str
+    inputs_key: str  #: '' when no prices were read
+    inputs: dict[str, Any]
+    probabilities: tuple[float, float, float]  #: home, draw, away
+    forecast: dict[str, Any]
+
+
+#: The inputs that tell two forecasts of one fixture and model apart: the prices read.
+PRICE_INPUTS = ("prices", "odds", "bookmaker", "priced_at")
+
+
+def inputs_key(inputs: Mapping[str, Any]) -> str:
+    """A digest of the prices a forecast read ('' when it read none)."""
+    if inputs.get("prices") is None:
+        return ""
+    read = {name: inputs.get(name) for name in PRICE_INPUTS}
+    return hashlib.sha1(json.dumps(read, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def log_forecasts(conn: psycopg.Connection, served: Sequence[ServedForecast]) -> int:
+    """Record forecasts not logged yet; returns how many rows were added."""
+    if not served:
+        return 0
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO prediction_log (competition, home_team, away_team, kickoff_date,"
+            " match_id, model_version, run_id, inputs_key, inputs, p_home, p_draw, p_away,"
+            " forecast) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            [
+                (
+                    s.competition,
+                    s.home_team,
+                    s.away_team,
+                    s.kickoff_date,
+                    s.match_id,
+                    s.model_version,
+                    s.run_id,
+                    s.inputs_key,
+                    Jsonb(s.inputs),
+                    *s.probabilities,
+                    Jsonb(s.forecast),
+                )
+                for s in served
+            ],
+        )
+        added = cur.rowcount
+    return max(int(added), 0)
