@@ -290,7 +290,7 @@ def score_served(
     keys = list(zip(target["home_team"], target["away_team"], days, strict=True))
     answered = np.array([k in by_fixture for k in keys], dtype=bool)
     probs = np.array([by_fixture[k].probs for k in keys if k in by_fixture], dtype=float)
-    return score_against_market(target[answered].reset_index(drop=True), odds, {"model": probs})
+    return score_against_market(target[answered].reset_index(drop=True), odds, probs)
 
 
 def score_replay(

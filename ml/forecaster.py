@@ -7,9 +7,9 @@ probabilities are the pool of Dixon-Coles and the stats-only feature model. With
 the over/under 2.5 and Asian-handicap prices as further inputs when they are given and the
 model has a stack fitted on them; with 1X2 prices alone a stack fitted on 1X2 prices alone is
 used, never a stack with made-up inputs. Expected goals, over/under 2.5, both-teams-to-score
-and the likeliest scores come from the Dixon-Coles score matrix conformed to that 1X2
-(``ml.score_grid``), so every number of one forecast agrees. Everything that does not
-depend on the fixture is precomputed, and the whole object pickles.
+and the likeliest scores come from the Dixon-Coles score matrix conformed to the path's 1X2
+(``ml.score_grid``), so every number of one forecast agrees. Everything that does not depend
+on the fixture is precomputed, and the whole object pickles.
 """
 
 from __future__ import annotations
@@ -40,8 +40,6 @@ _LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in _K])
 _H, _A = np.indices((MAX_GOALS + 1, MAX_GOALS + 1))
 _HOME_WIN = _H > _A
 _DRAW = _H == _A
-_OVER_2_5 = (_H + _A) > 2
-_BTTS = (_H > 0) & (_A > 0)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ opening and a closing price, for both paths, the de-margined opening market
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -74,6 +74,7 @@ def evaluate_seasons(
                 row, *teams, prices=None if given is None else given[list(OUTCOMES)].to_dict()
             )
             paths[path][i] = forecast["p_home"], forecast["p_draw"], forecast["p_away"]
+    scores = score_against_market(target, odds, paths["model"], paths["unpriced"])
     first_day = pd.Timestamp(target["kickoff_date"].min()).date().toordinal()
     seen = any(
         fit.fitted_day > first_day
@@ -83,34 +84,38 @@ def evaluate_seasons(
     return {
         "seasons": sorted(set(target["season"].astype(str))),
         "competitions": sorted(set(target["competition"].astype(str))),
-        **score_against_market(target, odds, paths),
+        **scores,
         "seen_in_training": bool(seen),
         "trained_through": _trained_through(forecaster),
     }
 
 
 def score_against_market(
-    target: pd.DataFrame, odds: pd.DataFrame, paths: Mapping[str, np.ndarray]
+    target: pd.DataFrame,
+    odds: pd.DataFrame,
+    probs: np.ndarray,
+    unpriced: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Scores of each of ``paths`` (a name → one home/draw/away row per ``target`` match)
-    beside the de-margined closing (proportional and Shin) and opening markets, on the
-    matches that have both a closing and an opening price."""
+    """Scores of ``probs`` (``model``: one home/draw/away row per ``target`` match), of
+    ``unpriced`` when given, and of the de-margined closing (``market``, ``market_shin``) and
+    opening (``market_open``) markets, on the matches that have a closing and an opening
+    price."""
     baselines = {}
     for name, method, preference in (
         ("market", "proportional", market.CLOSING_PREFERENCE),
         ("market_shin", "shin", market.CLOSING_PREFERENCE),
         ("market_open", "proportional", market.OPENING_PREFERENCE),
     ):
-        probs = market.market_probabilities(odds, method, preference)
-        joined = target[["match_id"]].join(probs, on="match_id")
+        found = market.market_probabilities(odds, method, preference)
+        joined = target[["match_id"]].join(found, on="match_id")
         baselines[name] = joined[[f"p_{o}" for o in OUTCOMES]].to_numpy(float)
-    scored = ~np.isnan(baselines["market"]).any(axis=1) & ~np.isnan(baselines["market_open"]).any(
-        axis=1
-    )
+    scored = ~np.isnan(baselines["market"]).any(axis=1)
+    scored &= ~np.isnan(baselines["market_open"]).any(axis=1)
     outcome = outcome_codes(target)[scored]
+    paths = {"model": probs} if unpriced is None else {"model": probs, "unpriced": unpriced}
     scores = {
-        name: metrics.score(probs[scored], outcome)
-        for name, probs in {**paths, **baselines}.items()
+        name: metrics.score(forecasts[scored], outcome)
+        for name, forecasts in {**paths, **baselines}.items()
     }
     return {
         "n": int(scored.sum()),

@@ -32,11 +32,22 @@ from etl.store.reads import load_matches, load_odds
 from ml import registry
 from ml.backtest import prepare_frame
 from ml.features import FeatureConfig
+from ml.models.stack import Stack
 from ml.training import ModelSpecs, train_forecaster
 from tests.api.openapi_check import check_response
 from tests.conftest import TEST_DATABASE_URL, _rabbitmqctl
 
 SEASONS = ("2122", "2223", "2324")
+#: The priced path of the served test model: the stats members stacked on the market, with
+#: parameters of the size the backtest fits (docs/models.md).
+PRICED_STACKS = {
+    "stacked_1x2": Stack(
+        alpha=1.15,
+        beta=(-0.12, 0.03),
+        inputs=("dixon_coles", "multinomial"),
+        intercept=(0.07, 0.03),
+    )
+}
 #: A fixture of the next season, in its teams' own (football-data) spelling.
 FIXTURE = {"home_team": "Arsenal", "away_team": "Man United", "competition": "E0"}
 
@@ -49,7 +60,9 @@ def train_and_register(settings: Settings, dc_weight: float, promote: bool = Tru
         odds = load_odds(conn, matches["match_id"])
     config = FeatureConfig()
     frame = prepare_frame(matches, odds, config)
-    forecaster = train_forecaster(frame, ModelSpecs(), config, dc_weight, burn_in_seasons=0)
+    forecaster = train_forecaster(
+        frame, ModelSpecs(), config, dc_weight, PRICED_STACKS, burn_in_seasons=0
+    )
     version = registry.register_model(
         settings, forecaster, {"rps": 0.2 - dc_weight / 100}, {"dc_weight": dc_weight}, {}
     )

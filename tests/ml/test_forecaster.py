@@ -152,7 +152,7 @@ def test_one_forecast_agrees_with_its_own_score_grid(trained, prices):
     features = row[list(forecaster.stats.features)].to_dict()
     teams = (row["home_team"], row["away_team"], "E0")
     f = forecaster.forecast(features, *teams, prices)
-    assert f["variant"] == ("stats" if prices is None else "odds")
+    assert f["variant"] == ("stats" if prices is None else "priced_1x2")
     # the grid the answer's goal numbers must come from: Dixon-Coles' conformed to its 1X2
     dixon_coles = forecaster._score_matrix(features, *teams)[0]
     grid = score_grid.conform(dixon_coles, [f["p_home"], f["p_draw"], f["p_away"]])
