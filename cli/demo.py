@@ -101,13 +101,13 @@ def serve(settings: Settings, api_url: str, mirror: Path, keep_running: bool | N
 
     step(f"6. the fixtures published on {DEMO_DAY:%d %B %Y}, served with their prices")
     fixtures = import_demo_fixtures(settings, mirror)
-    answers = show_predictions(api_url, fixtures)
+    show_predictions(api_url, fixtures)
 
     step("7. a new champion, served without a restart")
     show_promotion(settings, api_url, fixtures[0])
 
     step("8. the results arrive: the scoreboard of what was served")
-    show_results(settings, api_url, answers)
+    show_results(settings, api_url)
 
     # the matchday page (GET /) reads the same API
     click.secho(f"\nthe matchday page: {api_url}/", fg="green")

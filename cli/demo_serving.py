@@ -164,9 +164,8 @@ def _inputs(answer: dict[str, Any]) -> str:
     return f"prices: {inputs['prices']} {inputs.get('priced_at') or ''}".rstrip()
 
 
-def show_predictions(api_url: str, fixtures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sync (twice: computed, then cached), async (polled) and matchday predictions; the
-    batch's answers."""
+def show_predictions(api_url: str, fixtures: list[dict[str, Any]]) -> None:
+    """Sync (twice: computed, then cached), async (polled) and matchday predictions."""
     started = time.perf_counter()
     while (champion := call("GET", f"{api_url}/v1/models/champion"))[0] != 200:
         if time.perf_counter() - started > 120:
@@ -198,7 +197,6 @@ def show_predictions(api_url: str, fixtures: list[dict[str, Any]]) -> list[dict[
     for answer in batch["predictions"]:
         if "error" not in answer:
             click.echo(describe(answer, 0.0))
-    return [a for a in batch["predictions"] if "error" not in a]
 
 
 def show_promotion(settings: Settings, api_url: str, fixture: dict[str, Any]) -> None:
@@ -249,10 +247,10 @@ def _cached_predictions(cache: Cache, excluding: str | None = None) -> int:
     )
 
 
-def show_results(settings: Settings, api_url: str, answers: list[dict[str, Any]]) -> None:
-    """Import the whole season (the fixtures' results), wait until the worker serves it, and
-    print the scoreboard of what was served."""
-    from cli.replay import Answer, announce, score_served
+def show_results(settings: Settings, api_url: str) -> None:
+    """Import the whole season (the fixtures' results), tell the workers, and print the
+    scoreboard of what was served."""
+    from cli.replay import announce
     from etl.history import import_file
 
     with connect(settings, autocommit=True) as conn:
@@ -260,14 +258,17 @@ def show_results(settings: Settings, api_url: str, answers: list[dict[str, Any]]
         announce(settings, conn, result.batch_id)
         click.echo(f"{DEMO_LEAGUE} {DEMO_SEASONS[-1]}: {result.matches} matches, results in")
         status, board, _ = call("GET", f"{api_url}/v1/scoreboard?competition={DEMO_LEAGUE}")
-        if status == 200 and board["overall"]["matches"]:
-            click.echo(json.dumps(board["overall"], indent=2))
-            return
-        # the scoreboard counts forecasts logged before kickoff by the clock: these 2024
-        # matches were forecast today, so the demo scores what it served itself
-        served = [Answer.of(a) for a in answers]
-        scores = score_served(conn, DEMO_LEAGUE, DEMO_SEASONS[-1], served)
-    click.echo(f"the {scores['n']} fixtures served above, against the closing market:")
+    if status != 200:
+        click.echo(f"the scoreboard answered {status}: {board}")
+        return
+    overall = board["overall"]
+    click.echo(
+        f"GET /v1/scoreboard: {overall['matches']} of the fixtures served above are finished;"
+        " served forecasts against the de-margined markets on the same matches:"
+    )
     for name in ("rps", "log_loss", "brier"):
-        row = scores["metrics"][name]
-        click.echo(f"{name:>9}: served {row['model']:.4f}  market {row['market']:.4f}")
+        model, closing, opening = (overall[k][name] for k in ("model", "closing", "opening"))
+        if model is not None:
+            click.echo(
+                f"{name:>9}: served {model:.4f}  closing {closing:.4f}  opening {opening:.4f}"
+            )

@@ -23,9 +23,14 @@ CLOSING_PREFERENCE: tuple[str, ...] = ("PS", "Avg", "BbAv")
 def served_results(
     conn: psycopg.Connection, *, competition: str | None = None, since: dt.date | None = None
 ) -> list[dict[str, Any]]:
-    """Each forecast that was served before its match kicked off (its time when known, else
-    the start of its day, UTC), the latest one per match and model version and run, for
-    finished matches with closing and opening 1X2 prices.
+    """Each forecast made before its match kicked off (its time when known, else the start of
+    its day, UTC), the latest one per match and model version and run, for finished matches
+    with closing and opening 1X2 prices.
+
+    A forecast was made before kickoff when it was served before it, or when all it read
+    predates it: results through an earlier day (``inputs.data_through``) and prices seen
+    before kickoff. The second is how a past season replayed today (``footcast replay``)
+    is scored; a forecast that read a result of its own day or later never counts.
 
     Rows: match_id, competition, kickoff_date, model_version, run_id, served_at, p_home,
     p_draw, p_away, inputs, home_goals, away_goals, closing and opening (home, draw, away).
@@ -40,10 +45,13 @@ def served_results(
             " JOIN teams ht ON ht.name = l.home_team JOIN teams at ON at.name = l.away_team"
             " JOIN matches m ON m.competition_id = c.id AND m.home_team_id = ht.id"
             "  AND m.away_team_id = at.id AND m.kickoff_date = l.kickoff_date"
+            " CROSS JOIN LATERAL (SELECT coalesce(m.kickoff_at,"
+            "  m.kickoff_date::timestamp AT TIME ZONE 'UTC') AS kickoff) k"
             " WHERE m.status = 'finished' AND m.home_goals IS NOT NULL"
             "  AND m.away_goals IS NOT NULL"
-            "  AND l.served_at < coalesce(m.kickoff_at,"
-            "   m.kickoff_date::timestamp AT TIME ZONE 'UTC')"
+            "  AND (l.served_at < k.kickoff"
+            "   OR ((l.inputs->>'data_through')::date < m.kickoff_date"
+            "    AND coalesce((l.inputs->>'priced_at')::timestamptz < k.kickoff, true)))"
             "  AND (%(code)s::text IS NULL OR l.competition = %(code)s)"
             "  AND (%(since)s::date IS NULL OR m.kickoff_date >= %(since)s)"
             " ORDER BY m.id, l.model_version, l.run_id, l.served_at DESC)"

@@ -28,6 +28,7 @@ MATCHES = {
     "m4": ("D", "A", None, 3, 1, (2.0, 3.5, 3.9), (2.1, 3.4, 3.7)),
 }  # fmt: skip
 M4_DAY = dt.date(2024, 5, 11)
+M3 = dt.date(2024, 5, 4)
 STORE_ODDS = {"home": 2.0, "draw": 3.5, "away": 4.0}
 REQUEST_ODDS = {"home": 2.5, "draw": 3.2, "away": 3.0}
 #: (match, model version, served at, probabilities, odds read)
@@ -183,3 +184,26 @@ def test_the_api_serves_the_scoreboard_as_documented(store):
     params = {"competition": "E0", "since": "2024-04-21"}
     resp = client.simulate_get("/v1/scoreboard", params=params)
     assert resp.json["overall"]["matches"] == 2 and resp.json["competition"] == "E0"
+
+
+def test_a_forecast_replayed_later_counts_only_when_all_it_read_predates_kickoff(store):
+    with connect(store) as conn:
+        [match_id] = conn.execute(
+            "SELECT id FROM matches WHERE kickoff_date = %s", (M3,)
+        ).fetchone()
+        replayed = dt.datetime(2026, 12, 1, tzinfo=UTC)
+        for version, through, priced_at in (
+            ("3", "2024-05-03", "2024-05-03T12:00:00+00:00"),  # read only the days before
+            ("4", "2024-05-04", None),  # read a result of its own day
+            ("5", "2024-05-03", "2024-05-04T15:00:00+00:00"),  # read prices seen after kickoff
+        ):
+            inputs = {"prices": "store", "data_through": through, "priced_at": priced_at}
+            conn.execute(
+                "INSERT INTO prediction_log (served_at, match_id, competition, home_team,"
+                " away_team, kickoff_date, model_version, run_id, inputs_key, inputs, p_home,"
+                " p_draw, p_away, forecast) VALUES (%s, %s, 'E0', 'B', 'C', '2024-05-04', %s,"
+                " 'run', 'k', %s, 0.3, 0.3, 0.4, '{}')",
+                (replayed, match_id, version, Jsonb(inputs)),
+            )
+        versions = {row["model_version"] for row in served_results(conn)}
+    assert "3" in versions and not versions & {"4", "5"}
