@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,11 +12,16 @@ import psycopg
 import pytest
 import redis
 
+from actors.contracts import QUEUES
+from actors.queue_status import queue_status
 from cli.processes import spawn, stop, worker_command
 from core.probes import probe_all
 from core.settings import Settings
 
 TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/footcast_test"
+#: How long a started worker may take to consume its queues (s): an ml process loads its
+#: model and store first.
+WORKER_CONSUMING_TIMEOUT_S = 300
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -79,10 +85,21 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[byte
     """Start real ``dramatiq`` worker processes; all of them are stopped after the test."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(settings: Settings, **kwargs: object) -> subprocess.Popen[bytes]:
+    def start(
+        settings: Settings, *, wait: bool = True, **kwargs: object
+    ) -> subprocess.Popen[bytes]:
+        """A worker of ``kwargs`` (``worker_command``'s); with ``wait``, returned once it
+        consumes every queue it serves, since the API answers 503 no_worker before that."""
         log = tmp_path / f"worker-{len(started)}.log"
         proc = spawn(worker_command(**kwargs), settings, log)  # type: ignore[arg-type]
         started.append(proc)
+        if wait:
+            queues = tuple(kwargs.get("queues", QUEUES))  # type: ignore[call-overload]
+            deadline = time.monotonic() + WORKER_CONSUMING_TIMEOUT_S
+            while not all(s.consumers for s in queue_status(settings, queues).values()):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the worker did not consume {queues}; its log: {log}")
+                time.sleep(0.2)
         return proc
 
     yield start

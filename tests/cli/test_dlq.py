@@ -83,7 +83,7 @@ def test_list_show_and_counts_describe_the_dead_letters(broker_settings, expired
     assert missing.exit_code == 1 and "no dead letter with id 'no-such-id'" in missing.output
 
     counts = _run(broker_settings, "counts", "--json")
-    assert json.loads(counts.output) == {"etl": 2, "validate": 0, "ml": 0, "ops": 0}
+    assert json.loads(counts.output) == {"etl": 2, "validate": 0, "ml": 0, "ops": 0, "pipeline": 0}
 
 
 @pytest.mark.integration

@@ -42,9 +42,14 @@ def missing_tool(what: str) -> None:
 
 def worker_children(proc: subprocess.Popen[bytes]) -> list[psutil.Process]:
     """The processes that run messages under a ``footcast worker`` (supervisor → dramatiq
-    main → these): the leaves of its process tree."""
+    main → these): the leaves of its process tree, less dramatiq's fork process that serves
+    the worker's metrics (the one leaf that listens on a port)."""
     tree = psutil.Process(proc.pid).children(recursive=True)
-    return [p for p in tree if not p.children()]
+    return [p for p in tree if not p.children() and not _listens(p)]
+
+
+def _listens(process: psutil.Process) -> bool:
+    return any(c.status == psutil.CONN_LISTEN for c in process.net_connections(kind="tcp"))
 
 
 def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> object:

@@ -8,6 +8,9 @@ from etl.sources.client import HostPacer, PoliteClient, Politeness, user_agent
 from etl.sources.whoscored import ensure_not_blocked, parse_fixtures
 
 FEED = "/tournaments/18685/data/?d=202101&isAggregate=false"
+#: How much earlier than its pace a request may reach the test server: the pause is kept by
+#: the client, the arrival timed by the server, and a loaded machine schedules both late (s).
+ARRIVAL_JITTER_S = 0.025
 FAST = Politeness(min_interval_s=0.0, timeout_s=0.5, max_retries=3, backoff_s=0.01)
 
 
@@ -97,7 +100,8 @@ def test_requests_to_one_host_are_spaced_by_the_minimum_interval(whoscored_serve
     fetch(whoscored_server, [FEED, FEED, FEED], politeness)
     hits = [hit.at for hit in whoscored_server.hits]
     assert len(hits) == 4  # robots.txt and three pages
-    assert min(later - earlier for earlier, later in itertools.pairwise(hits)) >= 0.19
+    gaps = [later - earlier for earlier, later in itertools.pairwise(hits)]
+    assert min(gaps) >= 0.2 - ARRIVAL_JITTER_S
 
 
 def test_concurrent_requests_still_wait_their_turn(whoscored_server):
@@ -135,7 +139,8 @@ def test_clients_in_different_threads_share_one_pace_per_host(whoscored_server):
         thread.join()
     hits = sorted(hit.at for hit in whoscored_server.hits)
     assert len(hits) == 6  # each client reads robots.txt once, then two pages
-    assert min(later - earlier for earlier, later in itertools.pairwise(hits)) >= 0.14
+    gaps = [later - earlier for earlier, later in itertools.pairwise(hits)]
+    assert min(gaps) >= 0.15 - ARRIVAL_JITTER_S
 
 
 def test_robots_txt_disallowing_a_path_means_it_is_never_requested(whoscored_server):
