@@ -85,7 +85,7 @@ def test_the_alert_rules_validate(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(300)
 def test_worker_and_api_metrics_after_real_traffic_cover_every_dashboard_and_alert_query(
     stack_settings, start_worker, tmp_path
 ):

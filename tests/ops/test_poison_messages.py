@@ -10,7 +10,7 @@ from tests.ops.faults import wait_until
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(300)
 def test_malformed_unknown_version_and_unknown_actor_are_dead_lettered_and_the_worker_lives_on(
     broker_settings, start_worker, make_bus
 ):

@@ -28,7 +28,7 @@ def _retries(worker_log):
     ]
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)
 def test_heartbeats_sent_during_a_database_outage_are_all_recorded_once_it_is_back(
     broker_settings, private_postgres, start_worker, make_bus, tmp_path
 ):

@@ -26,7 +26,7 @@ def _answered(worker_log):
     return counts
 
 
-@pytest.mark.timeout(150)
+@pytest.mark.timeout(300)
 def test_every_message_in_flight_survives_a_rabbitmq_restart_and_takes_effect_once(
     pg_settings, private_rabbitmq, start_worker, make_bus, tmp_path
 ):

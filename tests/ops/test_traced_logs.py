@@ -36,7 +36,7 @@ def _ping_over_http(port, request_id):
         assert json.loads(resp.read())["pong"] is True
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(300)
 def test_a_request_id_follows_its_messages_into_every_api_and_worker_log_line(
     broker_settings, start_worker, tmp_path
 ):
