@@ -12,9 +12,8 @@ import psycopg
 import pytest
 import redis
 
-from actors.contracts import QUEUES
 from actors.queue_status import queue_status
-from cli.processes import spawn, stop, worker_command
+from cli.processes import WORKER_QUEUES, spawn, stop, worker_command
 from core.probes import probe_all
 from core.settings import Settings
 
@@ -94,7 +93,7 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[byte
         proc = spawn(worker_command(**kwargs), settings, log)  # type: ignore[arg-type]
         started.append(proc)
         if wait:
-            queues = tuple(kwargs.get("queues", QUEUES))  # type: ignore[call-overload]
+            queues = tuple(kwargs.get("queues", WORKER_QUEUES))  # type: ignore[call-overload]
             deadline = time.monotonic() + WORKER_CONSUMING_TIMEOUT_S
             while not all(s.consumers for s in queue_status(settings, queues).values()):
                 if proc.poll() is not None or time.monotonic() > deadline:
