@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 import uuid
@@ -42,16 +43,24 @@ def base_settings() -> Settings:
     return settings
 
 
-@pytest.fixture
-def pg_settings(base_settings: Settings) -> Iterator[Settings]:
-    """Settings whose database is a fresh, empty schema, dropped after the test."""
+@contextlib.contextmanager
+def fresh_schema(settings: Settings) -> Iterator[Settings]:
+    """``settings`` whose database is a fresh, empty schema, dropped on exit."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    url = f"{TEST_DATABASE_URL}?options=-csearch_path%3D{schema}"
-    yield base_settings.replace(database_url=url)
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    try:
+        yield settings.replace(database_url=f"{TEST_DATABASE_URL}?options=-csearch_path%3D{schema}")
+    finally:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_settings(base_settings: Settings) -> Iterator[Settings]:
+    """Settings whose database is a fresh, empty schema, dropped after the test."""
+    with fresh_schema(base_settings) as settings:
+        yield settings
 
 
 def _rabbitmqctl(*args: str) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from core.db import connect
@@ -15,7 +13,7 @@ from etl.history import import_history
 from etl.migrate import migrate
 from ml.stages import export
 from ml.stages.paths import Paths
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import fresh_schema
 
 pytestmark = pytest.mark.integration
 
@@ -25,13 +23,8 @@ PARAMS = {"export": {"competitions": None, "seasons": None}}
 
 @pytest.fixture
 def second_store(base_settings: Settings) -> Iterator[Settings]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    url = f"{TEST_DATABASE_URL}?options=-csearch_path%3D{schema}"
-    yield base_settings.replace(database_url=url)
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_schema(base_settings) as settings:
+        yield settings
 
 
 def _snapshot(settings: Settings, files: list[tuple[str, str]], base: str, root: Path) -> Paths:
