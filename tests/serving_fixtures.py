@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from actors.queue_status import queue_status
-from cli.processes import api_command, free_port, spawn, stop, wait_http_ok, worker_command
+from cli.processes import api_command, free_port, spawn, wait_http_ok, worker_command
 from core.db import connect
 from core.settings import Settings
 from etl.history import import_history
@@ -35,7 +35,7 @@ from ml.features import FeatureConfig
 from ml.models.stack import Stack
 from ml.training import ModelSpecs, train_forecaster
 from tests.api.openapi_check import check_response
-from tests.conftest import TEST_DATABASE_URL, _rabbitmqctl
+from tests.conftest import TEST_DATABASE_URL, _rabbitmqctl, discard
 
 SEASONS = ("2122", "2223", "2324")
 #: The priced path of the served test model: the stats members stacked on the market, with
@@ -180,8 +180,7 @@ def running_stack(
             time.sleep(0.2)
         yield Api(f"http://127.0.0.1:{port}")
     finally:
-        stop(api)
-        stop(worker)
+        discard(api, worker)
 
 
 @pytest.fixture

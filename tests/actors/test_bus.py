@@ -7,8 +7,26 @@ import pytest
 from actors import contracts
 from actors.bus import ActorFailed, Bus, BusUnavailable
 from actors.middleware import reason_key
+from cli.processes import spawn, worker_command
+from tests.conftest import discard, wait_consuming
+from tests.serving_fixtures import rabbitmq_vhost
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+
+@pytest.fixture(scope="module")
+def broker_settings(base_settings, tmp_path_factory):
+    """One vhost and one worker of every queue for the module: each test's messages are
+    told apart by their ids."""
+    log = tmp_path_factory.mktemp("bus") / "worker.log"
+    with rabbitmq_vhost() as broker_url:
+        settings = base_settings.replace(broker_url=broker_url)
+        worker = spawn(worker_command(contracts.QUEUES, threads=2), settings, log)
+        try:
+            wait_consuming(settings, contracts.QUEUES, worker, log)
+            yield settings
+        finally:
+            discard(worker)
 
 
 @pytest.fixture
@@ -18,28 +36,25 @@ def bus(broker_settings):
     bus.close()
 
 
-def _drain(broker_url: str, queue: str, timeout_s: float = 20) -> list[tuple[dict, dict]]:
-    """Messages waiting in ``queue`` (body, headers), polled until at least one arrives."""
+def _dead_letter(broker_url: str, queue: str, message_id: str, timeout_s: float = 20) -> dict:
+    """The body of message ``message_id`` in the dead-letter queue ``queue``, polled for."""
     connection = pika.BlockingConnection(pika.URLParameters(broker_url))
     channel = connection.channel()
-    found: list[tuple[dict, dict]] = []
     deadline = time.monotonic() + timeout_s
-    while not found and time.monotonic() < deadline:
-        while True:
-            method, properties, body = channel.basic_get(queue, auto_ack=True)
-            if method is None:
-                break
-            found.append((json.loads(body), properties.headers or {}))
-        time.sleep(0.2)
-    connection.close()
-    return found
+    try:
+        while time.monotonic() < deadline:
+            while (got := channel.basic_get(queue, auto_ack=True))[0] is not None:
+                body = json.loads(got[2])
+                if body["message_id"] == message_id:
+                    return dict(body)
+            time.sleep(0.2)
+    finally:
+        connection.close()
+    raise AssertionError(f"{message_id} is not in {queue}")
 
 
 @pytest.mark.parametrize("queue", contracts.QUEUES)
-def test_a_ping_on_each_queue_is_answered_by_a_real_worker(
-    bus, broker_settings, start_worker, queue
-):
-    start_worker(broker_settings, queues=contracts.QUEUES, threads=2)
+def test_a_ping_on_each_queue_is_answered_by_a_real_worker(bus, queue):
     message = bus.send(contracts.ping(queue, message=f"hello {queue}"))
     result = bus.wait(message, 30_000)
     assert result["pong"] is True
@@ -47,15 +62,12 @@ def test_a_ping_on_each_queue_is_answered_by_a_real_worker(
 
 
 def test_a_message_that_always_fails_ends_in_the_dead_letter_queue_with_its_error(
-    bus, broker_settings, start_worker, results_redis
+    bus, broker_settings, results_redis
 ):
-    start_worker(broker_settings, threads=1)
     message = bus.send(contracts.ping("etl", fail="on purpose").copy(options={"max_retries": 2}))
     with pytest.raises(ActorFailed, match="ping asked to fail: on purpose"):
         bus.wait(message, 30_000)
-    dead = _drain(broker_settings.broker_url, "etl.XQ")
-    assert [body["message_id"] for body, _ in dead] == [message.message_id]
-    body, _headers = dead[0]
+    body = _dead_letter(broker_settings.broker_url, "etl.XQ", message.message_id)
     assert body["options"]["retries"] == 2
     reason = json.loads(results_redis.get(reason_key(message.message_id)))
     assert reason["error_type"] == "RuntimeError"
@@ -63,9 +75,8 @@ def test_a_message_that_always_fails_ends_in_the_dead_letter_queue_with_its_erro
 
 
 def test_a_payload_of_unknown_schema_version_is_dead_lettered_without_retries(
-    bus, broker_settings, start_worker, results_redis
+    bus, broker_settings, results_redis
 ):
-    start_worker(broker_settings, threads=1)
     message = bus.send(contracts.message("ops", "ping", {"v": 99}))
     with pytest.raises(ActorFailed, match="schema version 99"):
         bus.wait(message, 30_000)
@@ -74,12 +85,10 @@ def test_a_payload_of_unknown_schema_version_is_dead_lettered_without_retries(
 
 
 def test_a_message_for_an_unknown_actor_is_dead_lettered_not_lost(
-    bus, broker_settings, start_worker, results_redis
+    bus, broker_settings, results_redis
 ):
-    start_worker(broker_settings, threads=1)
     message = bus.send(contracts.message("ops", "no_such_actor", contracts.payload()))
-    dead = _drain(broker_settings.broker_url, "ops.XQ")
-    assert [body["message_id"] for body, _ in dead] == [message.message_id]
+    _dead_letter(broker_settings.broker_url, "ops.XQ", message.message_id)
     assert (
         json.loads(results_redis.get(reason_key(message.message_id)))["error_type"]
         == "ActorNotFound"

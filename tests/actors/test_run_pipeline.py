@@ -1,6 +1,7 @@
-"""``run_pipeline`` through a real worker on a small slice (Premier League, three seasons):
-stage events on the bus, a new challenger promoted in ``auto`` mode, the old model's cached
-predictions dropped, one run at a time, and the outputs pushed to the DVC remote."""
+"""``run_pipeline`` through a real worker: one run at a time and the outputs pushed to the
+DVC remote (a tiny DVC project); and, as a long check (``make test-long``), the real
+pipeline on a small slice (Premier League, three seasons): stage events on the bus, a new
+challenger promoted in ``auto`` mode, the old model's cached predictions dropped."""
 
 from __future__ import annotations
 
@@ -25,8 +26,22 @@ from ml.pipeline_run import copy_tree
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
 
 SEASONS = ("1920", "2021", "2122")
-#: Seconds a run of the tiny pipeline may take on a busy machine.
+#: Seconds a run of the small real pipeline may take on a busy machine.
 RUN_TIMEOUT_S = 1200
+#: Two stages, the second long enough for a second request to find the run in progress;
+#: it leaves the registration report a real ``register`` stage writes.
+TINY_STAGES = """\
+stages:
+  first:
+    cmd: python -c "open('one.txt', 'w').write('1')"
+    outs: [one.txt]
+  register:
+    cmd: >-
+      sleep 3 && mkdir -p var/pipeline/reports &&
+      echo '{"version": "7", "promoted": false}' > var/pipeline/reports/registration.json
+    deps: [one.txt]
+    outs: [var/pipeline/reports/registration.json]
+"""
 
 
 def quick_source(target: Path) -> Path:
@@ -39,6 +54,46 @@ def quick_source(target: Path) -> Path:
     params["promotion"]["mode"] = "auto"
     (target / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     return target
+
+
+def _finished_runs(settings: Settings, count: int, timeout_s: float) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with connect(settings) as conn:
+            runs = {r.reason: r for r in recent_runs(conn)}
+        if len(runs) == count and all(r.status != "running" for r in runs.values()):
+            return runs
+        assert time.monotonic() < deadline, f"pipeline still running: {runs}"
+        time.sleep(0.5)
+
+
+def test_run_pipeline_runs_one_request_at_a_time_and_pushes_its_outputs(
+    stack_settings: Settings, start_worker, tmp_path: Path
+):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "dvc.yaml").write_text(TINY_STAGES)
+    with connect(stack_settings, autocommit=True) as conn:
+        migrate(conn)
+    settings = stack_settings.replace(
+        pipeline_source=str(source),
+        pipeline_workspace=str(tmp_path / "workspace"),
+        dvc_remote_url=str(tmp_path / "remote"),
+    )
+    start_worker(settings, queues=["pipeline"], threads=2)
+    bus = Bus.from_settings(settings)
+    bus.send(contracts.run_pipeline("first request"))
+    bus.send(contracts.run_pipeline("second request while the first runs"))
+    bus.close()
+
+    runs = _finished_runs(settings, 2, 120)
+    assert sorted(r.status for r in runs.values()) == ["skipped", "succeeded"], runs
+    done = runs["first request"]
+    assert (done.status, done.model_version, done.promoted) == ("succeeded", "7", False)
+    with connect(settings) as conn:
+        lock = conn.execute("SELECT dvc_lock FROM pipeline_runs WHERE id = %s", (done.id,))
+        assert "register:" in lock.fetchone()[0]
+    assert len([p for p in (tmp_path / "remote").rglob("*") if p.is_file()]) == 2
 
 
 @pytest.fixture
@@ -63,6 +118,7 @@ def _events(log: Path) -> list[dict]:
     return [x for x in lines if x.get("event") in contracts.PIPELINE_EVENTS]
 
 
+@pytest.mark.long
 @pytest.mark.timeout(RUN_TIMEOUT_S + 120)
 def test_run_pipeline_registers_and_promotes_a_challenger_publishing_each_stage(
     settings: Settings, start_worker, tmp_path: Path
@@ -79,14 +135,7 @@ def test_run_pipeline_registers_and_promotes_a_challenger_publishing_each_stage(
     bus.close()
 
     deadline = time.monotonic() + RUN_TIMEOUT_S
-    while True:
-        with connect(settings) as conn:
-            runs = {r.reason: r for r in recent_runs(conn)}
-        if len(runs) == 2 and all(r.status != "running" for r in runs.values()):
-            break
-        assert time.monotonic() < deadline, f"pipeline still running: {runs}"
-        time.sleep(2)
-
+    runs = _finished_runs(settings, 2, RUN_TIMEOUT_S)
     statuses = sorted(r.status for r in runs.values())
     assert statuses == ["skipped", "succeeded"], runs
     done = next(r for r in runs.values() if r.status == "succeeded")

@@ -6,7 +6,8 @@ import urllib.request
 
 import pytest
 
-from cli.processes import api_command, free_port, spawn, stop, wait_http_ok
+from cli.processes import api_command, free_port, spawn, wait_http_ok
+from tests.conftest import discard
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -23,8 +24,7 @@ def serve(tmp_path):
         return f"http://127.0.0.1:{port}"
 
     yield start
-    for proc in procs:
-        stop(proc)
+    discard(*procs)
 
 
 def _get(url):

@@ -5,17 +5,20 @@ a temporary directory: importing Airflow configures logging and database engines
 whole process, which must not leak into the other tests.
 """
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from core.settings import PROJECT_ROOT
 from tests.queues import drain
+from tests.serving_fixtures import rabbitmq_vhost
 
 pytestmark = pytest.mark.slow
 
@@ -28,28 +31,42 @@ bag = DagBag(dag_folder=DAGS)
 print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
                   "dags": sorted(bag.dag_ids)}))
 """
-RUN = """
-import json, sys
+#: Runs DAGs in one Airflow process (its import takes seconds), each case with its own
+#: environment: ``test`` runs a whole DAG as ``airflow dags test`` does; ``call`` runs a
+#: DAG's task (its only one, or the one named) as its run would: the callable, with the
+#: context values it asks for. Prints one JSON line per case.
+RUN_CASES = """
+import inspect, json, os, sys
 from datetime import datetime
 from airflow.dag_processing.dagbag import DagBag
-dag = DagBag(dag_folder=DAGS).get_dag(sys.argv[1])
-run = dag.test(logical_date=datetime.fromisoformat(sys.argv[2]), run_conf=json.loads(sys.argv[3]))
-print(json.dumps({"state": str(run.state)}))
+bag = DagBag(dag_folder=DAGS)
+for name, case in json.loads(sys.argv[1]).items():
+    os.environ.update(case["env"])
+    dag = bag.get_dag(case["dag"])
+    logical_date = datetime.fromisoformat(case["date"])
+    if case["task"] is None:
+        run = dag.test(logical_date=logical_date, run_conf=case["conf"])
+        print(json.dumps({"case": name, "state": str(run.state)}))
+        continue
+    [task] = [t for t in dag.tasks if case["task"] in ("", t.task_id)]
+    context = {"logical_date": logical_date, "params": {**dag.params.dump(), **case["conf"]}}
+    wanted = inspect.signature(task.python_callable).parameters
+    sent = task.python_callable(**{k: v for k, v in context.items() if k in wanted})
+    print(json.dumps({"case": name, "task": task.task_id, "sent": len(sent)}))
 """
-#: Runs a DAG's task (its only one, or the one named) as its run would: the callable, with
-#: the context values it asks for.
-CALL = """
-import inspect, json, sys
-from datetime import datetime
-from airflow.dag_processing.dagbag import DagBag
-dag = DagBag(dag_folder=DAGS).get_dag(sys.argv[1])
-[task] = [t for t in dag.tasks if len(sys.argv) < 5 or t.task_id == sys.argv[4]]
-context = {"logical_date": datetime.fromisoformat(sys.argv[2]),
-           "params": {**dag.params.dump(), **json.loads(sys.argv[3])}}
-wanted = inspect.signature(task.python_callable).parameters
-sent = task.python_callable(**{k: v for k, v in context.items() if k in wanted})
-print(json.dumps({"task": task.task_id, "sent": len(sent)}))
-"""
+#: name: (DAG, logical date, run conf, task: "" its only one, None the whole DAG, env).
+CASES = {
+    "daily_scrape": ("footcast_whoscored_ingest", "2021-01-12T05:30:00+00:00", {},
+                     "publish_scrape_fixtures", {"FOOTCAST_WHOSCORED_COMPETITIONS": "E0, SP1"}),
+    "backfill": ("footcast_history_backfill", "2024-08-01T00:00:00+00:00",
+                 {"leagues": ["E0", "D1"], "first_season": "2122", "last_season": "2324"},
+                 "", {}),
+    "daily_results": ("footcast_whoscored_ingest", "2024-09-02T05:30:00+00:00", {},
+                      "publish_import_history", {"FOOTCAST_WHOSCORED_COMPETITIONS": "E0, D1"}),
+    "daily_run": ("footcast_whoscored_ingest", "2025-01-12T05:30:00+00:00", {}, None,
+                  {"FOOTCAST_WHOSCORED_COMPETITIONS": "E0"}),
+    "weekly_run": ("footcast_weekly_retrain", "2025-01-13T03:30:00+00:00", {}, None, {}),
+}  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -78,11 +95,12 @@ def _airflow(home: Path, script: str, *args: str, env: dict[str, str] | None = N
     }
     done = subprocess.run(
         [sys.executable, "-c", f"DAGS = {str(DAGS)!r}\n{script}", *args],
-        env=environ, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=240,
+        env=environ, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-4000:]
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    return json.loads(lines[-1]) if lines else {}
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    cases = {line.pop("case"): line for line in lines if "case" in line}
+    return cases or (lines[-1] if lines else {})
 
 
 def test_the_dag_folder_loads_without_import_errors(airflow_home):
@@ -112,33 +130,42 @@ def test_dag_files_import_neither_pandas_nor_the_data_or_ml_code():
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory, airflow_db) -> Iterator[dict[str, tuple[dict, str]]]:
+    """Every case of ``CASES`` run in one Airflow process, each publishing to a vhost of its
+    own: name → (what the run printed, the vhost's broker URL)."""
+    home = tmp_path_factory.mktemp("airflow-runs")
+    shutil.copy(airflow_db, home / "airflow.db")
+    with contextlib.ExitStack() as stack:
+        urls = {name: stack.enter_context(rabbitmq_vhost()) for name in CASES}
+        cases = {
+            name: {"dag": dag, "date": date, "conf": conf, "task": task,
+                   "env": {**env, "FOOTCAST_BROKER_URL": urls[name]}}
+            for name, (dag, date, conf, task, env) in CASES.items()
+        }  # fmt: skip
+        printed = _airflow(home, RUN_CASES, json.dumps(cases))
+        yield {name: (printed[name], urls[name]) for name in CASES}
+
+
+def _queued(url: str, queue: str) -> list[tuple[str, dict]]:
+    return [(b["actor_name"], b["args"][0]) for b in drain(url, queue)]
+
+
 @pytest.mark.integration
-def test_the_daily_ingest_publishes_scrape_fixtures_for_each_competition(
-    airflow_home, broker_settings
-):
-    env = {**broker_settings.as_env(), "FOOTCAST_WHOSCORED_COMPETITIONS": "E0, SP1"}
-    called = _airflow(
-        airflow_home, CALL, "footcast_whoscored_ingest", "2021-01-12T05:30:00+00:00", "{}",
-        "publish_scrape_fixtures", env=env,
-    )  # fmt: skip
-    assert called == {"task": "publish_scrape_fixtures", "sent": 2}
-    assert [(b["actor_name"], b["args"][0]) for b in drain(broker_settings.broker_url, "etl")] == [
+def test_the_daily_ingest_publishes_scrape_fixtures_for_each_competition(ran):
+    printed, url = ran["daily_scrape"]
+    assert printed == {"task": "publish_scrape_fixtures", "sent": 2}
+    assert _queued(url, "etl") == [
         ("scrape_fixtures", {"v": 1, "competition": "E0", "season": "2021"}),
         ("scrape_fixtures", {"v": 1, "competition": "SP1", "season": "2021"}),
     ]
 
 
 @pytest.mark.integration
-def test_the_history_backfill_publishes_import_history_per_league_and_season(
-    airflow_home, broker_settings
-):
-    conf = {"leagues": ["E0", "D1"], "first_season": "2122", "last_season": "2324"}
-    called = _airflow(
-        airflow_home, CALL, "footcast_history_backfill", "2024-08-01T00:00:00+00:00",
-        json.dumps(conf), env=broker_settings.as_env(),
-    )  # fmt: skip
-    assert called == {"task": "publish_import_history", "sent": 6}
-    assert [b["args"][0] for b in drain(broker_settings.broker_url, "etl")] == [
+def test_the_history_backfill_publishes_import_history_per_league_and_season(ran):
+    printed, url = ran["backfill"]
+    assert printed == {"task": "publish_import_history", "sent": 6}
+    assert [args for _, args in _queued(url, "etl")] == [
         {"v": 1, "league": league, "season": season}
         for league in ("E0", "D1")
         for season in ("2122", "2223", "2324")
@@ -146,14 +173,10 @@ def test_the_history_backfill_publishes_import_history_per_league_and_season(
 
 
 @pytest.mark.integration
-def test_a_dag_test_run_puts_its_messages_on_the_queue(airflow_home, broker_settings):
-    env = {**broker_settings.as_env(), "FOOTCAST_WHOSCORED_COMPETITIONS": "E0"}
-    run = _airflow(
-        airflow_home, RUN, "footcast_whoscored_ingest", "2025-01-12T05:30:00+00:00", "{}", env=env
-    )
-    assert run == {"state": "success"}
-    queued = [(b["actor_name"], b["args"][0]) for b in drain(broker_settings.broker_url, "etl")]
-    assert sorted(queued, key=lambda m: m[0]) == [
+def test_a_dag_test_run_puts_its_messages_on_the_queue(ran):
+    printed, url = ran["daily_run"]
+    assert printed == {"state": "success"}
+    assert sorted(_queued(url, "etl"), key=lambda m: m[0]) == [
         ("import_fixtures", {"v": 1}),
         ("import_history", {"v": 1, "league": "E0", "season": "2425"}),
         ("scrape_fixtures", {"v": 1, "competition": "E0", "season": "2425"}),
@@ -161,30 +184,19 @@ def test_a_dag_test_run_puts_its_messages_on_the_queue(airflow_home, broker_sett
 
 
 @pytest.mark.integration
-def test_the_daily_ingest_publishes_this_seasons_results_import_for_each_league(
-    airflow_home, broker_settings
-):
-    env = {**broker_settings.as_env(), "FOOTCAST_WHOSCORED_COMPETITIONS": "E0, D1"}
-    called = _airflow(
-        airflow_home, CALL, "footcast_whoscored_ingest", "2024-09-02T05:30:00+00:00", "{}",
-        "publish_import_history", env=env,
-    )  # fmt: skip
-    assert called == {"task": "publish_import_history", "sent": 2}
-    assert [(b["actor_name"], b["args"][0]) for b in drain(broker_settings.broker_url, "etl")] == [
+def test_the_daily_ingest_publishes_this_seasons_results_import_for_each_league(ran):
+    printed, url = ran["daily_results"]
+    assert printed == {"task": "publish_import_history", "sent": 2}
+    assert _queued(url, "etl") == [
         ("import_history", {"v": 1, "league": "E0", "season": "2425"}),
         ("import_history", {"v": 1, "league": "D1", "season": "2425"}),
     ]
 
 
 @pytest.mark.integration
-def test_a_weekly_retrain_test_run_puts_run_pipeline_with_its_reason_on_the_pipeline_queue(
-    airflow_home, broker_settings
-):
-    run = _airflow(
-        airflow_home, RUN, "footcast_weekly_retrain", "2025-01-13T03:30:00+00:00", "{}",
-        env=broker_settings.as_env(),
-    )  # fmt: skip
-    assert run == {"state": "success"}
-    [sent] = drain(broker_settings.broker_url, "pipeline")
+def test_a_weekly_retrain_test_run_puts_run_pipeline_with_its_reason_on_the_pipeline_queue(ran):
+    printed, url = ran["weekly_run"]
+    assert printed == {"state": "success"}
+    [sent] = drain(url, "pipeline")
     assert sent["actor_name"] == "run_pipeline"
     assert sent["args"][0]["reason"] == "weekly retrain (2025-01-13)"

@@ -52,7 +52,7 @@ def _counts(url: str) -> dict[str, int]:
 
 def _registered_run(tracking_uri: str) -> str:
     """A registered version of footcast-outcome whose run holds a metric, a param, a tag."""
-    client = MlflowClient(tracking_uri=tracking_uri)
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     experiment = client.create_experiment("footcast", artifact_location="/tmp/unused")
     run = client.create_run(experiment, tags={"footcast.git_commit": "abc123"})
     client.log_metric(run.info.run_id, "rps", 0.2012)
@@ -87,7 +87,7 @@ def test_a_backup_of_the_store_and_mlflow_restores_into_fresh_databases(
     restore_backup(f"{manifest.location}/store.dump", restored_store)
     restore_backup(f"{manifest.location}/mlflow.dump", restored_mlflow)
     assert _counts(restored_store) == before
-    client = MlflowClient(tracking_uri=restored_mlflow)
+    client = MlflowClient(tracking_uri=restored_mlflow, registry_uri=restored_mlflow)
     version = client.get_model_version_by_alias("footcast-outcome", "champion")
     assert (str(version.version), version.run_id) == ("1", run_id)
     run = client.get_run(run_id)

@@ -73,8 +73,8 @@ def test_a_failing_stage_is_recorded_with_its_name_and_the_lock_released(
 def test_a_run_past_its_time_limit_is_killed_and_recorded_as_timed_out(
     pg_settings: Settings, tmp_path: Path
 ):
-    settings = _settings(pg_settings, tmp_path, "sleep 600", 30)
+    settings = _settings(pg_settings, tmp_path, "sleep 600", 8)
     result = run_pipeline(settings, "asked by an operator")
     assert (result.status, result.timed_out) == ("failed", True)
     assert result.stage in {"first", "second"}  # the stage running when time ran out
-    assert result.error == "time limit of 30 s exceeded"
+    assert result.error == "time limit of 8 s exceeded"

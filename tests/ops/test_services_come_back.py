@@ -8,7 +8,8 @@ import urllib.request
 
 import pytest
 
-from cli.processes import api_command, free_port, spawn, stop, wait_http_ok
+from cli.processes import api_command, free_port, spawn, wait_http_ok
+from tests.conftest import discard
 from tests.ops.faults import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
@@ -76,4 +77,4 @@ def test_the_api_refuses_quickly_while_redis_and_rabbitmq_are_down_and_serves_wh
         # neither process was restarted: they reconnected by themselves
         assert api.poll() is None and worker.poll() is None
     finally:
-        stop(api)
+        discard(api)

@@ -18,8 +18,9 @@ import yaml
 from actors import contracts
 from actors.bus import Bus
 from actors.queue_status import queue_status
-from cli.processes import spawn, stop, worker_command
+from cli.processes import spawn, worker_command
 from core.cache import namespace
+from tests.conftest import discard
 from tests.ops.faults import wait_until, worker_children
 from tests.serving_fixtures import FIXTURE, store_with_champion, train_and_register
 
@@ -63,8 +64,7 @@ def groups(five_leagues, broker_settings, tmp_path):
         proc = spawn(command, group_settings, tmp_path / f"{name}.log")
         started[name] = (group, proc, tmp_path / f"state-{name}", tmp_path / f"{name}.log")
     yield settings, started
-    for _, proc, _, _ in started.values():
-        stop(proc, timeout_s=60)
+    discard(*(proc for _, proc, _, _ in started.values()))
 
 
 def _ready_or_exited(state_dir: Path, processes: int, proc) -> bool:

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from cli.processes import api_command, free_port, spawn, stop, wait_http_ok
+from cli.processes import api_command, free_port, spawn, wait_http_ok
 from core.settings import Settings
+from tests.conftest import discard
 from tests.page.browser import DESKTOP, PHONE, chromium
 from tests.page.matchday import (
     finish,
@@ -226,4 +227,4 @@ def test_an_api_answering_503_shows_a_sentence_not_json(base_settings, browser, 
         down.screenshot(path=str(tmp_path / "health-down.png"), full_page=True)
         context.close()
     finally:
-        stop(proc)
+        discard(proc)
