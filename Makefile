@@ -10,10 +10,13 @@ UV_VERSION := 0.13.9
 all: venv
 
 # The virtualenv is rebuilt from the lock file whenever the lock or the metadata changes.
-$(BIN)/.installed: requirements.lock setup.cfg pyproject.toml
+# Its modules are compiled at install (as in the image): where PYTHONDONTWRITEBYTECODE is
+# set, every process would otherwise compile pandas, MLflow and the rest from source,
+# seconds at each worker's boot.
+$(BIN)/.installed: requirements.lock setup.cfg pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
-	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip sync -q requirements.lock
+	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip sync -q --compile-bytecode requirements.lock
 	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --no-deps -e .
 	touch $@
 

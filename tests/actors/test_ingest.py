@@ -11,6 +11,9 @@ from etl.migrate import migrate
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
+#: The imports' queues, and ``ops`` for the ``data_changed`` event a stored file publishes.
+INGEST_QUEUES = ("etl", "validate", "ops")
+
 
 def _batch_status(settings, timeout_s=90):
     deadline = time.monotonic() + timeout_s
@@ -46,7 +49,7 @@ def settings(stack_settings, shared_data):
 def test_an_import_message_stores_and_gates_a_season_and_its_replay_changes_nothing(
     settings, start_worker
 ):
-    start_worker(settings, threads=2)
+    start_worker(settings, queues=INGEST_QUEUES, threads=2)
     bus = Bus.from_settings(settings)
     try:
         first = bus.wait(bus.send(contracts.import_history("E0", "2324")), 90_000)
@@ -64,7 +67,7 @@ def test_an_import_message_stores_and_gates_a_season_and_its_replay_changes_noth
 
 
 def test_a_missing_season_file_fails_for_good_without_retries(settings, start_worker):
-    start_worker(settings, threads=1)
+    start_worker(settings, queues=INGEST_QUEUES, threads=1)
     bus = Bus.from_settings(settings)
     try:
         with pytest.raises(ActorFailed, match="no file"):
@@ -76,7 +79,7 @@ def test_a_missing_season_file_fails_for_good_without_retries(settings, start_wo
 def test_an_import_fixtures_message_stores_the_fixtures_and_their_prices_and_gates_them(
     settings, start_worker
 ):
-    start_worker(settings, threads=2)
+    start_worker(settings, queues=INGEST_QUEUES, threads=2)
     bus = Bus.from_settings(settings)
     try:
         sent = contracts.import_fixtures("fixtures/fixtures_2024-05-16.csv", "2024-05-16T12:00Z")

@@ -15,7 +15,7 @@ def test_malformed_unknown_version_and_unknown_actor_are_dead_lettered_and_the_w
     broker_settings, start_worker, make_bus
 ):
     bus = make_bus(broker_settings)
-    worker = start_worker(broker_settings, threads=2)
+    worker = start_worker(broker_settings, queues=("validate",), threads=2)
     before = bus.wait(bus.send(contracts.ping("validate", message="before")), 30_000)["worker"]
 
     connection = pika.BlockingConnection(pika.URLParameters(broker_settings.broker_url))

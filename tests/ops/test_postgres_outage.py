@@ -36,7 +36,7 @@ def test_heartbeats_sent_during_a_database_outage_are_all_recorded_once_it_is_ba
     with connect(settings) as conn:
         migrate(conn)
     bus = make_bus(settings)
-    start_worker(settings, threads=4)
+    start_worker(settings, queues=("ops",), threads=4)
     t0 = datetime.now(UTC).replace(microsecond=0)
     assert bus.wait(bus.send(contracts.heartbeat("outage-test", t0)), 60_000)["stored"] is True
 

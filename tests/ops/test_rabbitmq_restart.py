@@ -34,7 +34,7 @@ def test_every_message_in_flight_survives_a_rabbitmq_restart_and_takes_effect_on
     with connect(settings) as conn:
         migrate(conn)
     bus = make_bus(settings)
-    worker = start_worker(settings, threads=4)
+    worker = start_worker(settings, queues=("etl", "ops"), threads=4)
     bus.wait(bus.send(contracts.ping("etl", message="warm-up")), 60_000)
 
     # slow pings first, so the beats queued behind them are still waiting at the restart

@@ -43,7 +43,7 @@ def test_the_api_refuses_quickly_while_redis_and_rabbitmq_are_down_and_serves_wh
         results_url=private_redis.url(0),
         cache_url=private_redis.url(1),
     )
-    worker = start_worker(settings, threads=2)
+    worker = start_worker(settings, queues=("ops",), threads=2)
     port = free_port()
     api = spawn(api_command(port, workers=1, threads=4), settings, tmp_path / "api.log")
     base = f"http://127.0.0.1:{port}"

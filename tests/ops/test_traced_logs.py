@@ -40,7 +40,7 @@ def _ping_over_http(port, request_id):
 def test_a_request_id_follows_its_messages_into_every_api_and_worker_log_line(
     broker_settings, start_worker, tmp_path
 ):
-    start_worker(broker_settings, threads=2)
+    start_worker(broker_settings, queues=("etl", "ops"), threads=2)
     worker_log = tmp_path / "worker-0.log"
 
     # 1. through gunicorn: the access line and the actor's line carry the client's id

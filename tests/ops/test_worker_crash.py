@@ -29,14 +29,14 @@ def test_a_message_whose_worker_is_killed_mid_flight_completes_on_the_next_worke
     broker_settings, start_worker, make_bus, results_redis
 ):
     bus = make_bus(broker_settings)
-    doomed = start_worker(broker_settings, threads=1)
+    doomed = start_worker(broker_settings, queues=("ops",), threads=1)
     message = bus.send(contracts.ping("ops", message="survivor", sleep_ms=3000))
     wait_until(lambda: _started(results_redis, message, 1), 120, "the first worker to start")
     killed = {p.pid for p in worker_children(doomed)}
     assert killed, "the worker has no child process that runs messages"
     kill_hard(doomed)
 
-    survivor = start_worker(broker_settings, threads=1)
+    survivor = start_worker(broker_settings, queues=("ops",), threads=1)
     _consuming(broker_settings, "ops")
     result = bus.wait(message, 30_000)
     assert result["echo"] == {"v": 1, "message": "survivor", "sleep_ms": 3000}
