@@ -77,7 +77,10 @@ def create_app(settings: Settings, bus: Bus | None = None) -> falcon.App:
     app.add_route("/", Page())
     app.add_static_route("/static", PAGE_DIR)
     state = StateCollector(
-        forecasts.serving_or_none, lambda: queue_status(settings), store.newest_data
+        forecasts.serving_or_none,
+        lambda: queue_status(settings),
+        store.newest_data,
+        store.live_quality,
     )
     app.add_route("/metrics", MetricsResource(metrics, state))
     return app

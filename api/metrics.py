@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector
 
 from actors.bus import BusError
 from actors.queue_status import QueueStatus
+from core.errors import StoreUnavailable
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: Latency buckets (s): sub-millisecond cache hits up to the sync timeout.
@@ -92,10 +93,12 @@ class StateCollector(Collector):
         serving: Callable[[], dict[str, Any] | None],
         queues: Callable[[], dict[str, QueueStatus]],
         newest_data: Callable[[], list[tuple[str, str, float]]],
+        live_quality: Callable[[], dict[str, Any]],
     ) -> None:
         self.serving = serving
         self.queues = queues
         self.newest_data = newest_data
+        self.live_quality = live_quality
 
     def collect(self) -> Iterator[Metric]:
         model = GaugeMetricFamily(
@@ -135,9 +138,42 @@ class StateCollector(Collector):
         try:
             for competition, kind, at in self.newest_data():
                 newest.add_metric([competition, kind], at)
-        except BusError as exc:
+        except StoreUnavailable as exc:
             log.warning("data freshness unavailable", error=str(exc))
         yield newest
+        yield from self._live()
+
+    def _live(self) -> Iterator[Metric]:
+        """The live scoreboard (served forecasts against the closing market, the last 30
+        days, per competition and ``all``) and the prediction log's last day."""
+        matches = GaugeMetricFamily(
+            "footcast_live_matches",
+            "Finished matches of the last 30 days scored on a forecast served before kickoff",
+            labels=["competition"],
+        )
+        rps = GaugeMetricFamily(
+            "footcast_live_rps",
+            "Mean RPS on those matches of the served forecasts and the de-margined closing market",
+            labels=["competition", "forecaster"],
+        )
+        logged = GaugeMetricFamily(
+            "footcast_predictions_logged",
+            "Forecasts first served in the last 24 hours (rows added to the prediction log)",
+            labels=["competition"],
+        )
+        try:
+            live = self.live_quality()
+        except StoreUnavailable as exc:
+            log.warning("live scoreboard unavailable", error=str(exc))
+            live = {"scored": [], "logged": {}}
+        for row in live["scored"]:
+            matches.add_metric([row["competition"]], float(row["matches"]))
+            for forecaster, source in (("served", "model"), ("closing", "closing")):
+                if row[source]["rps"] is not None:
+                    rps.add_metric([row["competition"], forecaster], row[source]["rps"])
+        for competition, count in live["logged"].items():
+            logged.add_metric([competition], float(count))
+        yield from (matches, rps, logged)
 
 
 class MetricsResource:

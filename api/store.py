@@ -18,11 +18,14 @@ from core.errors import StoreUnavailable
 from core.settings import Settings
 from etl.scoreboard import scoreboard
 from etl.store.fixtures import upcoming_fixtures
+from etl.store.prediction_log import logged_since
 from etl.store.scoreboard import served_results
 from etl.store.summary import newest_data
 
 #: Longest wait for a pooled connection (s) before answering 503.
 POOL_TIMEOUT_S = 2.0
+#: The live scoreboard of the metrics: matches kicked off in the last 30 days.
+LIVE_DAYS = 30
 
 
 class StoreReader:
@@ -96,3 +99,17 @@ class StoreReader:
         """When the newest result and fixture of each competition date from (metrics)."""
         result: list[tuple[str, str, float]] = self._read(newest_data)
         return result
+
+    def live_quality(self, today: dt.date | None = None) -> dict[str, Any]:
+        """The scoreboard of the last ``LIVE_DAYS`` days (overall and per competition) and
+        the forecasts logged in the last day, per competition (metrics)."""
+        since = (today or dt.date.today()) - dt.timedelta(days=LIVE_DAYS)
+        day_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        rows, logged = self._read(
+            lambda conn: (served_results(conn, since=since), logged_since(conn, day_ago))
+        )
+        board = scoreboard(rows, None, since)
+        return {
+            "scored": [{"competition": "all", **board["overall"]}, *board["by_competition"]],
+            "logged": logged,
+        }

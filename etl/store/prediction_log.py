@@ -75,3 +75,14 @@ def log_forecasts(conn: psycopg.Connection, served: Sequence[ServedForecast]) ->
         )
         added = cur.rowcount
     return max(int(added), 0)
+
+
+def logged_since(conn: psycopg.Connection, since: dt.datetime) -> dict[str, int]:
+    """Forecasts logged since ``since``, per competition: a repeat of a logged forecast
+    adds no row, so this counts new forecasts (new fixtures, models or prices)."""
+    rows = conn.execute(
+        "SELECT competition, count(*) FROM prediction_log WHERE served_at >= %s"
+        " GROUP BY competition",
+        (since,),
+    ).fetchall()
+    return {str(competition): int(count) for competition, count in rows}

@@ -241,7 +241,9 @@ def write_fixtures(
     touched: a fixtures list cannot take a result away. Every scheduled match of the file
     is stamped with ``batch_id``, so the batch's gate covers the whole file. The opening
     prices become snapshots seen at ``seen_at``; the same (match, market, bookmaker,
-    ``seen_at``) is written once, so replaying a file changes nothing.
+    ``seen_at``) is written once, so replaying a file changes nothing. A scheduled match
+    the file puts on another day is moved there, its snapshots with it (a league season
+    has one match per home and away side).
     """
     keys = [
         (*season_ids[f.league, f.season], team_ids[f.league, f.match.home],
@@ -286,15 +288,32 @@ def write_fixtures(
         " AND m.home_team_id = s.home_team_id AND m.away_team_id = s.away_team_id"
         " AND m.kickoff_date = s.kickoff_date"
     )
-    updated = conn.execute(
-        "UPDATE matches m SET kickoff_at = coalesce(s.kickoff_at, m.kickoff_at),"
-        " referee = coalesce(s.referee, m.referee), batch_id = %(batch_id)s,"
-        " updated_at = now() FROM stage_fixtures s"
-        f" WHERE {join} AND m.status = 'scheduled'"
-        " AND (m.kickoff_at, m.referee) IS DISTINCT FROM"
-        " (coalesce(s.kickoff_at, m.kickoff_at), coalesce(s.referee, m.referee))",
+    # a fixture moved to another day: the pair's only match of the season, still scheduled,
+    # takes the new date (with its price snapshots) rather than leaving a stale row behind
+    moved = conn.execute(
+        "UPDATE matches m SET kickoff_date = s.kickoff_date, kickoff_at = s.kickoff_at,"
+        " referee = coalesce(s.referee, m.referee),"
+        " batch_id = %(batch_id)s, updated_at = now() FROM stage_fixtures s"
+        " WHERE m.competition_id = s.competition_id AND m.season_id = s.season_id"
+        " AND m.home_team_id = s.home_team_id AND m.away_team_id = s.away_team_id"
+        " AND m.kickoff_date <> s.kickoff_date AND m.status = 'scheduled'"
+        " AND (SELECT count(*) FROM matches o WHERE o.competition_id = s.competition_id"
+        " AND o.season_id = s.season_id AND o.home_team_id = s.home_team_id"
+        " AND o.away_team_id = s.away_team_id) = 1",
         params,
     ).rowcount
+    updated = (
+        moved
+        + conn.execute(
+            "UPDATE matches m SET kickoff_at = coalesce(s.kickoff_at, m.kickoff_at),"
+            " referee = coalesce(s.referee, m.referee), batch_id = %(batch_id)s,"
+            " updated_at = now() FROM stage_fixtures s"
+            f" WHERE {join} AND m.status = 'scheduled'"
+            " AND (m.kickoff_at, m.referee) IS DISTINCT FROM"
+            " (coalesce(s.kickoff_at, m.kickoff_at), coalesce(s.referee, m.referee))",
+            params,
+        ).rowcount
+    )
     new = conn.execute(
         "INSERT INTO matches (competition_id, season_id, home_team_id, away_team_id,"
         " kickoff_date, kickoff_at, referee, status, batch_id)"

@@ -141,6 +141,28 @@ def test_two_downloads_keep_two_snapshots_and_latest_prices_reads_the_newest_bef
     assert latest_prices(conn, [match_id], before=AS_OF) == {}
 
 
+def test_a_fixture_moved_to_another_day_moves_its_row_and_keeps_its_prices(
+    conn, base, tmp_path, shared_data
+):
+    import_fixtures(conn, base, path=MARCH, as_of=AS_OF)
+    match_id = _match_id(conn, "Newcastle United", "West Ham United")
+    before = _counts(conn)
+    moved = _mirror(
+        tmp_path, shared_data, MARCH,
+        lambda raw: raw.replace(b"E0,30/03/2024,12:30,Newcastle", b"E0,02/04/2024,19:45,Newcastle"),
+    )  # fmt: skip
+    later = datetime(2024, 3, 29, 18, 0, tzinfo=UTC)
+    again = import_fixtures(conn, moved, path=MARCH, as_of=later)
+    assert (again.status, again.matches_new, again.matches_updated) == ("validated", 0, 1)
+    assert _match_id(conn, "Newcastle United", "West Ham United") == match_id
+    kickoff = conn.execute(
+        "SELECT kickoff_date::text, status FROM matches WHERE id = %s", (match_id,)
+    ).fetchone()
+    assert kickoff == ("2024-04-02", "scheduled")
+    assert _counts(conn)["matches"] == before["matches"]
+    assert {seen for _, _, seen in _snapshots(conn, match_id)} == {AS_OF, later}
+
+
 def test_a_row_that_does_not_parse_quarantines_the_file_and_writes_nothing(
     conn, tmp_path, shared_data
 ):

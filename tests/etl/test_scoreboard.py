@@ -5,10 +5,13 @@ import datetime as dt
 import falcon.testing
 import numpy as np
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 from psycopg.types.json import Jsonb
 
 from actors.bus import Bus
 from api.app import create_app
+from api.metrics import StateCollector
+from api.store import StoreReader
 from core.db import connect
 from etl.migrate import migrate
 from etl.scoreboard import demargin, scoreboard
@@ -207,3 +210,36 @@ def test_a_forecast_replayed_later_counts_only_when_all_it_read_predates_kickoff
             )
         versions = {row["model_version"] for row in served_results(conn)}
     assert "3" in versions and not versions & {"4", "5"}
+
+
+def test_the_live_scoreboard_and_the_prediction_log_are_exported_as_metrics(store):
+    reader = StoreReader(store)
+    live = reader.live_quality(today=dt.date(2024, 5, 12))  # m1 to m3 in the last 30 days
+    with connect(store) as conn:
+        board = scoreboard(served_results(conn), None, None)
+    assert live["scored"] == [
+        {"competition": "all", **board["overall"]},
+        *board["by_competition"],
+    ]
+    assert live["logged"] == {}  # every forecast was logged in 2024
+    with connect(store) as conn:
+        conn.execute(
+            "INSERT INTO prediction_log (competition, home_team, away_team, kickoff_date,"
+            " model_version, run_id, inputs_key, inputs, p_home, p_draw, p_away, forecast)"
+            " VALUES ('E0', 'A', 'C', '2024-06-01', '2', 'run', '', '{}', 0.5, 0.3, 0.2, '{}')"
+        )
+        conn.commit()
+    live = reader.live_quality(today=dt.date(2024, 5, 12))
+    assert live["logged"] == {"E0": 1}
+
+    registry = CollectorRegistry()
+    registry.register(StateCollector(lambda: None, dict, list, lambda: live))
+    text = generate_latest(registry).decode()
+    overall = board["overall"]
+    for competition in ("all", "E0"):
+        assert f'footcast_live_matches{{competition="{competition}"}} 3.0' in text
+        for forecaster, source in (("served", "model"), ("closing", "closing")):
+            series = f'footcast_live_rps{{competition="{competition}",forecaster="{forecaster}"}}'
+            value = float(text.split(series, 1)[1].split()[0])
+            assert value == pytest.approx(overall[source]["rps"], abs=1e-12)
+    assert 'footcast_predictions_logged{competition="E0"} 1.0' in text
