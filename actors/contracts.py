@@ -128,6 +128,12 @@ def predict(fixtures: list[dict[str, Any]], sent_at: float) -> Message[Any]:
     return message("ml", "predict", payload(fixtures=fixtures, sent_at=sent_at))
 
 
+def check_drift(day: str) -> Message[Any]:
+    """Compare the features of the fixtures from ``day`` (ISO) with the year before the last
+    result, and record the check (``ml.drift``)."""
+    return message("ml", "check_drift", payload(day=day))
+
+
 def invalidate_cache(keep_version: str) -> Message[Any]:
     """Drop cached predictions of every model but ``keep_version`` (its cache key,
     ``<version>-<run id>``)."""

@@ -23,7 +23,7 @@ COMMON_MODULES = ("actors.health",)
 QUEUE_MODULES: dict[str, tuple[str, ...]] = {
     "etl": ("actors.scrape", "actors.ingest"),
     "validate": ("actors.validate",),
-    "ml": ("actors.predict", "actors.serving_events"),
+    "ml": ("actors.predict", "actors.serving_events", "actors.drift"),
     "ops": (
         "actors.heartbeat",
         "actors.model_events",

@@ -80,7 +80,7 @@ def create_app(settings: Settings, bus: Bus | None = None) -> falcon.App:
         forecasts.serving_or_none,
         lambda: queue_status(settings),
         store.newest_data,
-        store.live_quality,
+        store.quality,
     )
     app.add_route("/metrics", MetricsResource(metrics, state))
     return app

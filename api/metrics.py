@@ -93,12 +93,12 @@ class StateCollector(Collector):
         serving: Callable[[], dict[str, Any] | None],
         queues: Callable[[], dict[str, QueueStatus]],
         newest_data: Callable[[], list[tuple[str, str, float]]],
-        live_quality: Callable[[], dict[str, Any]],
+        quality: Callable[[], dict[str, Any]],
     ) -> None:
         self.serving = serving
         self.queues = queues
         self.newest_data = newest_data
-        self.live_quality = live_quality
+        self.quality = quality
 
     def collect(self) -> Iterator[Metric]:
         model = GaugeMetricFamily(
@@ -141,11 +141,12 @@ class StateCollector(Collector):
         except StoreUnavailable as exc:
             log.warning("data freshness unavailable", error=str(exc))
         yield newest
-        yield from self._live()
+        yield from self._quality()
 
-    def _live(self) -> Iterator[Metric]:
+    def _quality(self) -> Iterator[Metric]:
         """The live scoreboard (served forecasts against the closing market, the last 30
-        days, per competition and ``all``) and the prediction log's last day."""
+        days, per competition and ``all``), the prediction log's last day and the latest
+        feature drift check."""
         matches = GaugeMetricFamily(
             "footcast_live_matches",
             "Finished matches of the last 30 days scored on a forecast served before kickoff",
@@ -161,11 +162,24 @@ class StateCollector(Collector):
             "Forecasts first served in the last 24 hours (rows added to the prediction log)",
             labels=["competition"],
         )
+        drift = GaugeMetricFamily(
+            "footcast_feature_drift_psi",
+            "Population stability index of each feature, coming fixtures against the year"
+            " before the last result (the latest drift check)",
+            labels=["feature"],
+        )
+        drift_fixtures = GaugeMetricFamily(
+            "footcast_feature_drift_fixtures", "Fixtures the latest drift check compared"
+        )
         try:
-            live = self.live_quality()
+            live = self.quality()
         except StoreUnavailable as exc:
-            log.warning("live scoreboard unavailable", error=str(exc))
-            live = {"scored": [], "logged": {}}
+            log.warning("quality metrics unavailable", error=str(exc))
+            live = {"scored": [], "logged": {}, "drift": None}
+        if live["drift"] is not None:
+            for feature, value in live["drift"]["psi"].items():
+                drift.add_metric([feature], float(value))
+            drift_fixtures.add_metric([], float(live["drift"]["fixtures"]))
         for row in live["scored"]:
             matches.add_metric([row["competition"]], float(row["matches"]))
             for forecaster, source in (("served", "model"), ("closing", "closing")):
@@ -173,7 +187,7 @@ class StateCollector(Collector):
                     rps.add_metric([row["competition"], forecaster], row[source]["rps"])
         for competition, count in live["logged"].items():
             logged.add_metric([competition], float(count))
-        yield from (matches, rps, logged)
+        yield from (matches, rps, logged, drift, drift_fixtures)
 
 
 class MetricsResource:

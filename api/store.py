@@ -17,6 +17,7 @@ from core.db import open_pool
 from core.errors import StoreUnavailable
 from core.settings import Settings
 from etl.scoreboard import scoreboard
+from etl.store.drift import latest_drift
 from etl.store.fixtures import upcoming_fixtures
 from etl.store.prediction_log import logged_since
 from etl.store.scoreboard import served_results
@@ -100,16 +101,22 @@ class StoreReader:
         result: list[tuple[str, str, float]] = self._read(newest_data)
         return result
 
-    def live_quality(self, today: dt.date | None = None) -> dict[str, Any]:
-        """The scoreboard of the last ``LIVE_DAYS`` days (overall and per competition) and
-        the forecasts logged in the last day, per competition (metrics)."""
+    def quality(self, today: dt.date | None = None) -> dict[str, Any]:
+        """What the quality metrics show: the scoreboard of the last ``LIVE_DAYS`` days
+        (overall and per competition), the forecasts logged in the last day per competition,
+        and the latest feature drift check (None before the first)."""
         since = (today or dt.date.today()) - dt.timedelta(days=LIVE_DAYS)
         day_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-        rows, logged = self._read(
-            lambda conn: (served_results(conn, since=since), logged_since(conn, day_ago))
+        rows, logged, drift = self._read(
+            lambda conn: (
+                served_results(conn, since=since),
+                logged_since(conn, day_ago),
+                latest_drift(conn),
+            )
         )
         board = scoreboard(rows, None, since)
         return {
             "scored": [{"competition": "all", **board["overall"]}, *board["by_competition"]],
             "logged": logged,
+            "drift": drift,
         }

@@ -20,7 +20,7 @@ from core.settings import Settings
 
 @click.group()
 def schedule() -> None:
-    """Calendar entries: daily ingest, weekly retrain (the chart's CronJobs run these)."""
+    """Calendar entries: daily ingest, drift check, weekly retrain (the chart's CronJobs)."""
 
 
 def _split(value: str) -> list[str]:
@@ -36,6 +36,15 @@ def daily_ingest(settings: Settings) -> None:
     ids = [send(settings, message) for message in messages]
     published = [m.actor_name for m in messages]
     click.echo(json.dumps({"published": published, "season": season, "messages": ids}))
+
+
+@schedule.command("drift-check")
+@pass_settings
+def drift_check(settings: Settings) -> None:
+    """Publish check_drift for the fixtures from today."""
+    day = datetime.now(UTC).date().isoformat()
+    ids = [send(settings, contracts.check_drift(day))]
+    click.echo(json.dumps({"published": "check_drift", "day": day, "messages": ids}))
 
 
 @schedule.command("weekly-retrain")

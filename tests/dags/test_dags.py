@@ -66,6 +66,7 @@ CASES = {
     "daily_run": ("footcast_whoscored_ingest", "2025-01-12T05:30:00+00:00", {}, None,
                   {"FOOTCAST_WHOSCORED_COMPETITIONS": "E0"}),
     "weekly_run": ("footcast_weekly_retrain", "2025-01-13T03:30:00+00:00", {}, None, {}),
+    "drift": ("footcast_drift_check", "2025-01-14T06:30:00+00:00", {}, "", {}),
 }  # fmt: skip
 
 
@@ -108,6 +109,7 @@ def test_the_dag_folder_loads_without_import_errors(airflow_home):
     assert loaded == {
         "errors": {},
         "dags": [
+            "footcast_drift_check",
             "footcast_history_backfill",
             "footcast_weekly_retrain",
             "footcast_whoscored_ingest",
@@ -118,7 +120,7 @@ def test_the_dag_folder_loads_without_import_errors(airflow_home):
 def test_dag_files_import_neither_pandas_nor_the_data_or_ml_code():
     script = (
         "import sys, runpy\n"
-        "for name in ('whoscored_ingest', 'history_backfill', 'weekly_retrain'):\n"
+        "for name in ('whoscored_ingest', 'history_backfill', 'weekly_retrain', 'drift_check'):\n"
         f"    runpy.run_path({str(DAGS)!r} + '/' + name + '.py')\n"
         "print(sorted(m for m in ('pandas', 'etl', 'ml', 'sklearn', 'mlflow') if m in sys.modules))"
     )
@@ -200,3 +202,10 @@ def test_a_weekly_retrain_test_run_puts_run_pipeline_with_its_reason_on_the_pipe
     [sent] = drain(url, "pipeline")
     assert sent["actor_name"] == "run_pipeline"
     assert sent["args"][0]["reason"] == "weekly retrain (2025-01-13)"
+
+
+@pytest.mark.integration
+def test_the_daily_drift_check_publishes_check_drift_for_its_day(ran):
+    printed, url = ran["drift"]
+    assert printed == {"task": "publish_check_drift", "sent": 1}
+    assert _queued(url, "ml") == [("check_drift", {"v": 1, "day": "2025-01-14"})]

@@ -13,7 +13,11 @@ from core.settings import MAX_PIPELINE_TIME_LIMIT_S, Settings
 
 from .conftest import find, pod_spec, production_values, render
 
-CALENDAR = ("footcast-schedule-daily-ingest", "footcast-schedule-weekly-retrain")
+CALENDAR = (
+    "footcast-schedule-daily-ingest",
+    "footcast-schedule-drift-check",
+    "footcast-schedule-weekly-retrain",
+)
 
 
 def _cronjobs(manifests) -> dict[str, dict]:

@@ -214,7 +214,7 @@ def test_a_forecast_replayed_later_counts_only_when_all_it_read_predates_kickoff
 
 def test_the_live_scoreboard_and_the_prediction_log_are_exported_as_metrics(store):
     reader = StoreReader(store)
-    live = reader.live_quality(today=dt.date(2024, 5, 12))  # m1 to m3 in the last 30 days
+    live = reader.quality(today=dt.date(2024, 5, 12))  # m1 to m3 in the last 30 days
     with connect(store) as conn:
         board = scoreboard(served_results(conn), None, None)
     assert live["scored"] == [
@@ -222,6 +222,7 @@ def test_the_live_scoreboard_and_the_prediction_log_are_exported_as_metrics(stor
         *board["by_competition"],
     ]
     assert live["logged"] == {}  # every forecast was logged in 2024
+    assert live["drift"] is None  # no check yet
     with connect(store) as conn:
         conn.execute(
             "INSERT INTO prediction_log (competition, home_team, away_team, kickoff_date,"
@@ -229,7 +230,7 @@ def test_the_live_scoreboard_and_the_prediction_log_are_exported_as_metrics(stor
             " VALUES ('E0', 'A', 'C', '2024-06-01', '2', 'run', '', '{}', 0.5, 0.3, 0.2, '{}')"
         )
         conn.commit()
-    live = reader.live_quality(today=dt.date(2024, 5, 12))
+    live = reader.quality(today=dt.date(2024, 5, 12))
     assert live["logged"] == {"E0": 1}
 
     registry = CollectorRegistry()
