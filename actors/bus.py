@@ -70,13 +70,26 @@ class Bus:
 
     def _result(self, message: Message[Any], *, block: bool, timeout_ms: int) -> Any:
         try:
-            return self.backend.get_result(message, block=block, timeout=timeout_ms)
+            if block:
+                return self._blocking_get(message, timeout_ms)
+            return self.backend.get_result(message, block=False)
         except (ResultTimeout, ResultMissing) as exc:
             raise ResultNotReady(message.message_id) from exc
         except ResultFailure as exc:
             raise ActorFailed(exc.orig_exc_msg or str(exc)) from exc
         except redis.RedisError as exc:
             raise BusUnavailable("results", str(exc)) from exc
+
+    def _blocking_get(self, message: Message[Any], timeout_ms: int) -> Any:
+        """The result, waited for ``timeout_ms`` to the millisecond: dramatiq's backend rounds
+        a blocking wait down to whole seconds, and one under a second to no wait at all;
+        BRPOPLPUSH takes fractional seconds (Redis 6 and later)."""
+        key = self.backend.build_message_key(message)
+        seconds = max(timeout_ms, 1) / 1000  # redis-py's typing allows whole seconds only
+        data = self.backend.client.execute_command("BRPOPLPUSH", key, key, seconds)
+        if data is None:
+            raise ResultTimeout(message)
+        return self.backend.unwrap_result(self.backend.encoder.decode(data))
 
     def close(self) -> None:
         self.broker.close()

@@ -5,7 +5,7 @@ import pika
 import pytest
 
 from actors import contracts
-from actors.bus import ActorFailed, Bus, BusUnavailable
+from actors.bus import ActorFailed, Bus, BusUnavailable, ResultNotReady
 from actors.middleware import reason_key
 from cli.processes import spawn, worker_command
 from tests.conftest import discard, wait_consuming
@@ -59,6 +59,16 @@ def test_a_ping_on_each_queue_is_answered_by_a_real_worker(bus, queue):
     result = bus.wait(message, 30_000)
     assert result["pong"] is True
     assert result["echo"]["message"] == f"hello {queue}"
+
+
+def test_a_sub_second_wait_gets_a_quick_answer_and_times_out_on_time(bus):
+    answered = bus.wait(bus.send(contracts.ping("ops", message="quick", sleep_ms=100)), 800)
+    assert answered["echo"]["message"] == "quick"
+    slow = bus.send(contracts.ping("ops", message="slow", sleep_ms=3000))
+    started = time.monotonic()
+    with pytest.raises(ResultNotReady):
+        bus.wait(slow, 600)
+    assert 0.55 < time.monotonic() - started < 0.95
 
 
 def test_a_message_that_always_fails_ends_in_the_dead_letter_queue_with_its_error(
