@@ -9,12 +9,15 @@ from core.settings import Settings
 
 
 def open_pool(settings: Settings, *, min_size: int = 1) -> ConnectionPool:
-    """A pool sized by ``FOOTCAST_DB_POOL_MAX``; callers close it when the process ends."""
+    """A pool sized by ``FOOTCAST_DB_POOL_MAX``; callers close it when the process ends.
+    Its connections are in autocommit: the pools serve reads of single statements, which
+    then cost no COMMIT round trip when a connection goes back; a write that must be whole
+    opens its own transaction (``conn.transaction()``)."""
     return ConnectionPool(
         settings.database_url,
         min_size=min_size,
         max_size=max(settings.db_pool_max, min_size),
-        kwargs={"connect_timeout": 5},
+        kwargs={"connect_timeout": 5, "autocommit": True},
         open=True,
         name="footcast",
     )

@@ -347,7 +347,7 @@ class Predictor:
     # -- forecasting ------------------------------------------------------------------
 
     def connection(self) -> Any:
-        """A pooled store connection (the pool opens on first use)."""
+        """A pooled store connection, in autocommit (the pool opens on first use)."""
         with self._pool_lock:
             if self._pool is None:
                 self._pool = open_pool(self.settings, min_size=0)
