@@ -22,6 +22,7 @@ from etl.store.fixtures import upcoming_fixtures
 from etl.store.prediction_log import logged_since
 from etl.store.scoreboard import served_results
 from etl.store.summary import newest_data
+from etl.teams import teams_with_aliases
 
 #: Longest wait for a pooled connection (s) before answering 503.
 POOL_TIMEOUT_S = 2.0
@@ -75,21 +76,8 @@ class StoreReader:
     def teams(self, competition: str | None) -> list[dict[str, Any]]:
         """Teams that played in ``competition`` (every team without it), with their aliases."""
 
-        def query(conn: psycopg.Connection) -> list[dict[str, Any]]:
-            rows = conn.execute(
-                "SELECT t.name, coalesce(array_agg(DISTINCT a.alias)"
-                "   FILTER (WHERE a.alias IS NOT NULL AND a.alias <> t.name), '{}')"
-                " FROM teams t LEFT JOIN team_aliases a ON a.team_id = t.id"
-                " WHERE %(code)s::text IS NULL OR t.id IN ("
-                "   SELECT unnest(ARRAY[m.home_team_id, m.away_team_id]) FROM matches m"
-                "   JOIN competitions c ON c.id = m.competition_id WHERE c.code = %(code)s)"
-                " GROUP BY t.name ORDER BY t.name",
-                {"code": competition},
-            ).fetchall()
-            return [{"name": name, "aliases": sorted(aliases)} for name, aliases in rows]
-
-        result: list[dict[str, Any]] = self._read(query)
-        return result
+        rows = self._read(lambda conn: teams_with_aliases(conn, competition))
+        return [{"name": name, "aliases": aliases} for name, aliases in rows]
 
     def scoreboard(self, competition: str | None, since: dt.date | None) -> dict[str, Any]:
         """How the served forecasts of finished matches did (``etl.scoreboard``)."""

@@ -11,7 +11,7 @@ from core.db import connect
 from core.settings import Settings
 from etl.competitions import COMPETITIONS, competition_code
 from etl.errors import EtlError
-from etl.teams import add_alias, create_team, list_aliases, seed_aliases
+from etl.teams import add_alias, create_team, list_aliases, seed_aliases, team_id
 
 
 @click.group()
@@ -50,13 +50,12 @@ def alias_add(
         raise click.ClickException(str(exc)) from exc
     with connect(settings, autocommit=True) as conn, conn.transaction():
         seed_aliases(conn)
-        row = conn.execute("SELECT id FROM teams WHERE name = %s", (team,)).fetchone()
-        if row is None and not create:
+        found = team_id(conn, team)
+        if found is None and not create:
             raise click.ClickException(
                 f"no team named {team!r}; check `footcast teams alias list`, or add --create"
             )
-        team_id = int(row[0]) if row is not None else create_team(conn, team, country)
-        add_alias(conn, source, name, team_id)
+        add_alias(conn, source, name, found or create_team(conn, team, country))
     click.echo(f"{source}: {name!r} -> {team!r}")
 
 

@@ -213,3 +213,32 @@ def list_aliases(conn: psycopg.Connection, source: str | None = None) -> list[tu
         (source, source),
     ).fetchall()
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+def team_names(conn: psycopg.Connection) -> list[str]:
+    """Every canonical team name."""
+    return [str(name) for (name,) in conn.execute("SELECT name FROM teams").fetchall()]
+
+
+def team_id(conn: psycopg.Connection, name: str) -> int | None:
+    """The id of the canonical team ``name``, or None."""
+    row = conn.execute("SELECT id FROM teams WHERE name = %s", (name,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def teams_with_aliases(
+    conn: psycopg.Connection, competition: str | None
+) -> list[tuple[str, list[str]]]:
+    """(name, other spellings) of the teams that played in ``competition`` (every team
+    without it), by name."""
+    rows = conn.execute(
+        "SELECT t.name, coalesce(array_agg(DISTINCT a.alias)"
+        "   FILTER (WHERE a.alias IS NOT NULL AND a.alias <> t.name), '{}')"
+        " FROM teams t LEFT JOIN team_aliases a ON a.team_id = t.id"
+        " WHERE %(code)s::text IS NULL OR t.id IN ("
+        "   SELECT unnest(ARRAY[m.home_team_id, m.away_team_id]) FROM matches m"
+        "   JOIN competitions c ON c.id = m.competition_id WHERE c.code = %(code)s)"
+        " GROUP BY t.name ORDER BY t.name",
+        {"code": competition},
+    ).fetchall()
+    return [(str(name), sorted(aliases)) for name, aliases in rows]

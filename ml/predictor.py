@@ -38,9 +38,9 @@ from core.settings import Settings
 from etl.competitions import UnknownCompetition, competition_code
 from etl.errors import EtlError, UnknownTeam
 from etl.store.fixtures import FixtureKey, stored_match, stored_matches
-from etl.store.prices import latest_prices, prices_version
+from etl.store.prices import latest_prices, prices_version, results_version
 from etl.store.reads import MATCH_COLUMNS, load_matches
-from etl.teams import list_aliases, normalise
+from etl.teams import list_aliases, normalise, team_names
 from ml import registry
 from ml.errors import MlError
 from ml.features import FeatureState, build_features
@@ -248,12 +248,7 @@ def has_priced_path(forecaster: Forecaster) -> bool:
 def data_version(conn: psycopg.Connection) -> str:
     """``<results>.<prices>``: a short digest of the validated finished matches (changes
     when any is added or edited), then one of the fixtures and their price snapshots."""
-    row = conn.execute(
-        "SELECT count(*), coalesce(max(m.updated_at)::text, ''), coalesce(sum(m.id), 0)"
-        " FROM matches m WHERE m.status = 'finished' AND EXISTS (SELECT 1 FROM ingest_batches b"
-        " WHERE b.id = m.batch_id AND b.status = 'validated')"
-    ).fetchone()
-    return f"{hashlib.sha1(repr(row).encode()).hexdigest()[:12]}.{prices_version(conn)}"
+    return f"{results_version(conn)}.{prices_version(conn)}"
 
 
 def _results_version(version: str) -> str:
@@ -264,7 +259,7 @@ def _teams(conn: psycopg.Connection, state: FeatureState) -> Teams:
     by_spelling: dict[str, str] = {}
     for _source, alias, team in list_aliases(conn):
         by_spelling.setdefault(normalise(alias), team)
-    for (team,) in conn.execute("SELECT name FROM teams").fetchall():
+    for team in team_names(conn):
         by_spelling[normalise(team)] = team
     by_competition = {code: tuple(sorted(league.teams)) for code, league in state.leagues.items()}
     return Teams(by_spelling, by_competition)

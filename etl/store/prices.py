@@ -55,6 +55,17 @@ def latest_prices(
     }
 
 
+def results_version(conn: psycopg.Connection) -> str:
+    """A short digest of the validated finished matches: it changes when any is added or
+    edited, so the serving state folds them in."""
+    row = conn.execute(
+        "SELECT count(*), coalesce(max(m.updated_at)::text, ''), coalesce(sum(m.id), 0)"
+        " FROM matches m WHERE m.status = 'finished' AND EXISTS (SELECT 1 FROM ingest_batches b"
+        " WHERE b.id = m.batch_id AND b.status = 'validated')"
+    ).fetchone()
+    return hashlib.sha1(repr(row).encode()).hexdigest()[:12]
+
+
 def prices_version(conn: psycopg.Connection) -> str:
     """A short digest of the price snapshots and scheduled matches: it changes when a
     fixtures download adds prices or fixtures, so forecasts keyed by it move with them."""
