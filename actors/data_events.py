@@ -12,9 +12,9 @@ from typing import Any
 
 import dramatiq
 
+from actors import runtime
 from actors.broadcasts import broadcast
 from actors.contracts import ContractError, check_payload
-from core.settings import Settings
 
 
 @dramatiq.actor(
@@ -28,5 +28,5 @@ from core.settings import Settings
 def data_changed(data: Any) -> dict[str, Any]:
     """Tell every serving process about the batches' new results."""
     data = check_payload(data, ("batch_ids",))
-    broadcast(Settings.from_env(), "data_changed", data)
+    broadcast(runtime.settings(), "data_changed", data)
     return {"batch_ids": data["batch_ids"], "broadcast": True}

@@ -14,9 +14,9 @@ from typing import Any
 import dramatiq
 import structlog
 
+from actors import runtime
 from actors.contracts import ContractError, check_payload
 from core.db import connect
-from core.settings import Settings
 from etl.heartbeats import record_heartbeat as store_heartbeat
 
 
@@ -38,7 +38,7 @@ def record_heartbeat(data: Any) -> dict[str, Any]:
     except ValueError:
         raise ContractError(f"beat_at is not an ISO time: {data['beat_at']!r}") from None
     request_id = structlog.contextvars.get_contextvars().get("request_id")
-    with connect(Settings.from_env()) as conn:
+    with connect(runtime.settings()) as conn:
         stored = store_heartbeat(
             conn, str(data["source"]), beat_at, f"{socket.gethostname()}:{os.getpid()}", request_id
         )

@@ -14,11 +14,10 @@ from typing import Any
 
 import dramatiq
 
-from actors import contracts
+from actors import contracts, runtime
 from actors.contracts import ContractError, check_payload
 from core.db import connect
 from core.errors import InvalidSeason
-from core.settings import Settings
 from etl.errors import MissingSource, ParseError, UnknownTeam, ValidationFailed
 from etl.fixtures import import_fixtures as import_fixtures_file
 from etl.history import import_file
@@ -41,7 +40,7 @@ PERMANENT = (ParseError, ValidationFailed, UnknownTeam, MissingSource, ContractE
 def import_history(data: Any) -> dict[str, Any]:
     """Import ``{league, season}``; ask for the gate when the batch is new or changed."""
     data = check_payload(data, ("league", "season"))
-    settings = Settings.from_env()
+    settings = runtime.settings()
     with connect(settings, autocommit=True) as conn:
         result = import_file(
             conn, settings.football_data_url, str(data["league"]), str(data["season"]),
@@ -66,7 +65,7 @@ def import_history(data: Any) -> dict[str, Any]:
 def import_fixtures(data: Any) -> dict[str, Any]:
     """Import ``{path?, as_of?}``; ask for the gate when the batch is new or changed."""
     data = check_payload(data)
-    settings = Settings.from_env()
+    settings = runtime.settings()
     try:
         as_of = datetime.fromisoformat(data["as_of"]) if data.get("as_of") else None
     except (TypeError, ValueError) as exc:

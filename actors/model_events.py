@@ -11,10 +11,10 @@ from typing import Any
 
 import dramatiq
 
+from actors import runtime
 from actors.broadcasts import broadcast
 from actors.contracts import ContractError, check_payload
 from core.cache import Cache
-from core.settings import Settings
 
 
 @dramatiq.actor(
@@ -28,7 +28,7 @@ from core.settings import Settings
 def model_promoted(data: Any) -> dict[str, Any]:
     """Tell every ``ml`` process to serve the new champion now."""
     data = check_payload(data, ("version",))
-    broadcast(Settings.from_env(), "model_promoted", data)
+    broadcast(runtime.settings(), "model_promoted", data)
     return {"version": data["version"], "previous": data.get("previous"), "broadcast": True}
 
 
@@ -44,5 +44,5 @@ def model_promoted(data: Any) -> dict[str, Any]:
 def invalidate_cache(data: Any) -> dict[str, Any]:
     """Delete cached predictions of every model but the one named (by its cache key)."""
     data = check_payload(data, ("keep_version",))
-    dropped = Cache.from_settings(Settings.from_env()).drop_predictions(str(data["keep_version"]))
+    dropped = Cache.from_settings(runtime.settings()).drop_predictions(str(data["keep_version"]))
     return {"keep_version": data["keep_version"], "dropped": dropped}

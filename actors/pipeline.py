@@ -15,9 +15,9 @@ from typing import Any
 import dramatiq
 import structlog
 
-from actors import contracts
+from actors import contracts, runtime
 from actors.contracts import ContractError, check_payload
-from core.settings import MAX_PIPELINE_TIME_LIMIT_S, Settings
+from core.settings import MAX_PIPELINE_TIME_LIMIT_S
 from ml.pipeline_run import run_pipeline as run
 
 log = structlog.get_logger("footcast.pipeline")
@@ -38,7 +38,7 @@ def run_pipeline(data: Any) -> None:
         requested_at = datetime.fromisoformat(str(data["requested_at"]))
     except ValueError:
         raise ContractError(f"requested_at is not an ISO time: {data['requested_at']!r}") from None
-    result = run(Settings.from_env(), str(data["reason"]), requested_at)
+    result = run(runtime.settings(), str(data["reason"]), requested_at)
     if result.timed_out:
         failed = contracts.pipeline_event(
             "pipeline_failed", {"stage": result.stage or "repro", "error": result.error}

@@ -12,10 +12,9 @@ from typing import Any
 
 import dramatiq
 
-from actors import contracts
+from actors import contracts, runtime
 from actors.contracts import ContractError, check_payload
 from core.errors import InvalidSeason
-from core.settings import Settings
 from etl.errors import BlockedError, MissingSource, ParseError, UnknownMatch, UnknownTeam
 from etl.sources import whoscored_scrape
 
@@ -47,7 +46,7 @@ def scrape_fixtures(data: Any) -> dict[str, Any]:
     data = check_payload(data, ("competition", "season"))
     base_url = data.get("base_url")
     report = whoscored_scrape.scrape_fixtures(
-        Settings.from_env(), str(data["competition"]), str(data["season"]), base_url=base_url
+        runtime.settings(), str(data["competition"]), str(data["season"]), base_url=base_url
     )
     broker = dramatiq.get_broker()
     for batch_id in report.pending:
@@ -74,7 +73,7 @@ def scrape_match(data: Any) -> dict[str, Any]:
     if not isinstance(data["match_id"], int):
         raise ContractError("match_id must be an integer")
     report = whoscored_scrape.scrape_match(
-        Settings.from_env(), data["match_id"], base_url=data.get("base_url")
+        runtime.settings(), data["match_id"], base_url=data.get("base_url")
     )
     if report.changed and report.batch_status == "pending":
         dramatiq.get_broker().enqueue(contracts.validate_batch(report.batch_id))

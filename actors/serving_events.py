@@ -16,17 +16,16 @@ import dramatiq
 import structlog
 from dramatiq import Broker, Middleware
 
-from actors import contracts
+from actors import contracts, runtime
 from actors.broadcasts import Handler, Listener
 from actors.predict import serving
 from actors.readiness import prepare
-from core.settings import Settings
 
 log = structlog.get_logger("footcast.serving_events")
 
 
 def on_model_promoted(data: dict[str, Any]) -> None:
-    settings = Settings.from_env()
+    settings = runtime.settings()
     current = serving.get()
     current.refresh(force=True)
     served = current.predictor.snapshot.model
@@ -59,7 +58,7 @@ class ListenForLifecycle(Middleware):
     consumes only once the listener is bound, so no promotion after that passes it by."""
 
     def __init__(self) -> None:
-        self.listener = Listener(Settings.from_env(), HANDLERS)
+        self.listener = Listener(runtime.settings(), HANDLERS)
         prepare(self.listener.bound.wait)
 
     def before_worker_boot(self, broker: Broker, worker: Any) -> None:

@@ -12,10 +12,9 @@ from typing import Any
 
 import dramatiq
 
-from actors import contracts
+from actors import contracts, runtime
 from actors.contracts import ContractError, check_payload
 from core.db import connect
-from core.settings import Settings
 from etl.errors import ParseError, UnknownTeam, ValidationFailed
 
 #: Errors a retry cannot fix.
@@ -37,7 +36,7 @@ def validate_batch(data: Any) -> dict[str, Any]:
     data = check_payload(data, ("batch_id",))
     from etl.validation import validate_batch as run_gate
 
-    with connect(Settings.from_env(), autocommit=True) as conn:
+    with connect(runtime.settings(), autocommit=True) as conn:
         report = run_gate(conn, int(data["batch_id"]))
     if not report.success:
         raise ValidationFailed(

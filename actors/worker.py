@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
+from actors import runtime
 from actors.broker import install_broker
 from actors.contracts import QUEUES
 from actors.readiness import ReadyFile
@@ -53,7 +54,7 @@ def actor_modules(queues: Iterable[str]) -> tuple[str, ...]:
 
 def boot() -> None:
     """Configure this worker process from the environment and declare its queues' actors."""
-    settings = Settings.from_env()
+    settings = runtime.settings()
     configure_logging(settings)
     broker = install_broker(settings)
     queues = served_queues(settings)
