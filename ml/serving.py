@@ -214,7 +214,7 @@ def record_served(
             )
         )
     if rows:
-        with serving.predictor.connection() as conn, conn.transaction():
+        with serving.predictor.connection() as conn:
             log_forecasts(conn, rows)
 
 

@@ -47,33 +47,35 @@ def inputs_key(inputs: Mapping[str, Any]) -> str:
 
 
 def log_forecasts(conn: psycopg.Connection, served: Sequence[ServedForecast]) -> int:
-    """Record forecasts not logged yet; returns how many rows were added."""
+    """Record forecasts not logged yet; returns how many rows were added. One statement, so
+    the rows are written whole or not at all without a transaction of their own, in one
+    round trip (serving writes this on every uncached answer)."""
     if not served:
         return 0
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO prediction_log (competition, home_team, away_team, kickoff_date,"
-            " match_id, model_version, run_id, inputs_key, inputs, p_home, p_draw, p_away,"
-            " forecast) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
-            [
-                (
-                    s.competition,
-                    s.home_team,
-                    s.away_team,
-                    s.kickoff_date,
-                    s.match_id,
-                    s.model_version,
-                    s.run_id,
-                    s.inputs_key,
-                    Jsonb(s.inputs),
-                    *s.probabilities,
-                    Jsonb(s.forecast),
-                )
-                for s in served
-            ],
+    row = "(" + ", ".join(["%s"] * 13) + ")"
+    params = [
+        value
+        for s in served
+        for value in (
+            s.competition,
+            s.home_team,
+            s.away_team,
+            s.kickoff_date,
+            s.match_id,
+            s.model_version,
+            s.run_id,
+            s.inputs_key,
+            Jsonb(s.inputs),
+            *s.probabilities,
+            Jsonb(s.forecast),
         )
-        added = cur.rowcount
+    ]
+    added = conn.execute(
+        "INSERT INTO prediction_log (competition, home_team, away_team, kickoff_date,"
+        " match_id, model_version, run_id, inputs_key, inputs, p_home, p_draw, p_away,"
+        f" forecast) VALUES {', '.join([row] * len(served))} ON CONFLICT DO NOTHING",
+        params,
+    ).rowcount
     return max(int(added), 0)
 
 
