@@ -28,10 +28,14 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
-def base_settings() -> Settings:
-    """Test settings: the footcast_test database and Redis databases of their own."""
+def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Test settings: the footcast_test database, Redis databases of their own, and an
+    MLflow registry of the session's (the project's own ``var/`` is left alone)."""
+    mlflow_dir = tmp_path_factory.mktemp("mlflow-session")
     settings = Settings(
         env="test",
+        mlflow_tracking_uri=f"sqlite:///{mlflow_dir / 'mlflow.db'}",
+        mlflow_artifact_root=str(mlflow_dir / "artifacts"),
         database_url=TEST_DATABASE_URL,
         results_url="redis://127.0.0.1:6379/14",
         cache_url="redis://127.0.0.1:6379/15",
