@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from mlflow.tracking import MlflowClient
 
 from actors.queue_status import queue_status
 from cli.processes import WORKER_QUEUES, spawn, worker_command
@@ -46,6 +47,10 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     down = [p for p in probe_all(settings) if not p.ok]
     if down:
         pytest.exit(f"services down ({down}); run `make services`", returncode=3)
+    # the schema is made here, once: processes that find no database at the same time
+    # would each try to make it
+    uri = settings.mlflow_tracking_uri
+    MlflowClient(tracking_uri=uri, registry_uri=uri).search_registered_models()
     return settings
 
 
