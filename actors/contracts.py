@@ -13,6 +13,15 @@ from dramatiq import Message
 
 from actors.errors import ContractError as ContractError
 
+# the error item codes a ``predict`` result may hold (``core.fixtures``), named by contract
+from core.fixtures import COMPETITION_NOT_COVERED as COMPETITION_NOT_COVERED
+from core.fixtures import INVALID_FIXTURE as INVALID_FIXTURE
+from core.fixtures import NO_MODEL as NO_MODEL
+from core.fixtures import SAME_TEAM as SAME_TEAM
+from core.fixtures import UNKNOWN_COMPETITION as UNKNOWN_COMPETITION
+from core.fixtures import UNKNOWN_MATCH as UNKNOWN_MATCH
+from core.fixtures import UNKNOWN_TEAM as UNKNOWN_TEAM
+
 #: Payload schema version; a worker dead-letters a message whose version it does not know.
 SCHEMA_VERSION = 1
 
@@ -26,17 +35,6 @@ PIPELINE_EVENTS: dict[str, tuple[str, ...]] = {
     "challenger_registered": ("version", "metrics"),
     "pipeline_failed": ("stage", "error"),
 }
-
-
-#: Codes of the error item a ``predict`` result holds for a fixture it could not forecast;
-#: the API answers each with the status its table gives (``api/errors.py``).
-NO_MODEL = "no_model"
-UNKNOWN_TEAM = "unknown_team"
-UNKNOWN_COMPETITION = "unknown_competition"
-UNKNOWN_MATCH = "unknown_match"
-COMPETITION_NOT_COVERED = "competition_not_covered"
-SAME_TEAM = "same_team"
-INVALID_FIXTURE = "invalid_fixture"
 
 
 def payload(**fields: Any) -> dict[str, Any]:

@@ -16,6 +16,16 @@ from typing import Any
 
 from core.errors import CoreError
 
+#: Codes of the error item an answer holds for a fixture that could not be forecast (the
+#: workers write them, the API answers each with the status of ``api/errors.py``).
+NO_MODEL = "no_model"
+UNKNOWN_TEAM = "unknown_team"
+UNKNOWN_COMPETITION = "unknown_competition"
+UNKNOWN_MATCH = "unknown_match"
+COMPETITION_NOT_COVERED = "competition_not_covered"
+SAME_TEAM = "same_team"
+INVALID_FIXTURE = "invalid_fixture"
+
 NAME_FIELDS = ("home_team", "away_team", "competition")
 KNOWN_FIELDS = frozenset({*NAME_FIELDS, "kickoff", "match_id", "prices"})
 PRICE_FIELDS = ("home", "draw", "away")
@@ -51,7 +61,7 @@ class SameTeam(InvalidFixture):
     """Raised for a fixture whose two sides are one team: well formed, but no such match
     exists, so it is answered like an unknown team (404, or an error item in a batch)."""
 
-    code = "same_team"
+    code = SAME_TEAM
 
     def item(self) -> dict[str, Any]:
         """This error as a batch item, in the shape of the API's error body."""

@@ -25,6 +25,12 @@ import redis
 import structlog
 
 from core.cache import Cache, served_answer
+from core.fixtures import (
+    COMPETITION_NOT_COVERED,
+    UNKNOWN_COMPETITION,
+    UNKNOWN_MATCH,
+    UNKNOWN_TEAM,
+)
 from core.redis import results_client
 from core.serving import publish_serving, serving_key
 from core.settings import Settings
@@ -106,21 +112,21 @@ def fixture_error(exc: Exception, fixture: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(exc, UnknownTeam):
         field = "away_team" if exc.name == fixture.get("away_team") else "home_team"
         return {
-            "code": "unknown_team",
+            "code": UNKNOWN_TEAM,
             "message": str(exc),
             "field": field,
             "candidates": list(exc.candidates),
         }
     if isinstance(exc, UnknownMatch):
-        return {"code": "unknown_match", "message": str(exc), "field": "match_id"}
+        return {"code": UNKNOWN_MATCH, "message": str(exc), "field": "match_id"}
     if isinstance(exc, CompetitionNotCovered):
         return {
-            "code": "competition_not_covered",
+            "code": COMPETITION_NOT_COVERED,
             "message": str(exc),
             "field": "match_id" if "match_id" in fixture else "competition",
             "competitions": list(exc.covered),
         }
-    return {"code": "unknown_competition", "message": str(exc), "field": "competition"}
+    return {"code": UNKNOWN_COMPETITION, "message": str(exc), "field": "competition"}
 
 
 def _entries(
