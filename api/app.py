@@ -11,7 +11,7 @@ import orjson
 from actors.bus import Bus
 from actors.queue_status import ConsumerWatch, queue_status
 from api.errors import install_error_handling
-from api.forecasting import Forecasts
+from api.forecast_client import ForecastClient
 from api.metrics import Metrics, MetricsResource, RequestMetrics, StateCollector
 from api.middleware import AccessLog, BodyLimit, RequestId
 from api.openapi import OpenApi
@@ -25,7 +25,7 @@ from api.resources.scoreboard import Scoreboard
 from api.store import StoreReader
 from core.cache import Cache
 from core.redis import results_client
-from core.serving import serving_key
+from core.serving_record import serving_key
 from core.settings import Settings
 
 
@@ -50,7 +50,7 @@ def create_app(settings: Settings, bus: Bus | None = None) -> falcon.App:
     app.req_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     install_error_handling(app)
-    forecasts = Forecasts(
+    forecasts = ForecastClient(
         bus,
         Cache.from_settings(settings),
         results_client(settings),

@@ -31,7 +31,7 @@ from cli.context import pass_settings
 from cli.scratch import Scratch, running_stack, scratch
 from core.db import connect
 from core.redis import results_client
-from core.serving import read_serving, serving_key
+from core.serving_record import read_serving, serving_key
 from core.settings import Settings
 from etl.competitions import season_start_year
 from etl.errors import EtlError, MissingSource

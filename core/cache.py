@@ -14,7 +14,7 @@ Keys carry what makes an entry valid, so an entry can never be read in the wrong
 ``<ns>`` (``namespace``) names the model registry the versions belong to, so two
 deployments (or test sessions) sharing a Redis never read each other's entries.
 
-Producers learn the versions to look up from the serving record (``core.serving``).
+Producers learn the versions to look up from the serving record (``core.serving_record``).
 
 Every operation swallows Redis errors: an unreachable cache reads as a miss, a write is
 skipped, and ``degraded`` says so.

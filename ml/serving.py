@@ -32,7 +32,7 @@ from core.fixtures import (
     UNKNOWN_TEAM,
 )
 from core.redis import results_client
-from core.serving import publish_serving, serving_key
+from core.serving_record import publish_serving, serving_key
 from core.settings import Settings
 from etl.errors import EtlError, UnknownTeam
 from etl.store.prediction_log import ServedForecast, inputs_key, log_forecasts

@@ -8,7 +8,7 @@ import falcon
 
 from actors.contracts import NO_MODEL
 from api.errors import coded_error, invalid_field
-from api.forecasting import BATCH, Forecasts
+from api.forecast_client import BATCH, ForecastClient
 from api.store import StoreReader
 from api.validation import competition_param, date_param
 from core.fixtures import today_utc
@@ -23,7 +23,7 @@ DEFAULT_SPAN_DAYS = 14
 class Fixtures:
     """``GET /v1/fixtures``: scheduled matches in a date range, each with its prediction."""
 
-    def __init__(self, store: StoreReader, forecasts: Forecasts) -> None:
+    def __init__(self, store: StoreReader, forecasts: ForecastClient) -> None:
         self.store = store
         self.forecasts = forecasts
 
@@ -75,7 +75,7 @@ class Champion:
     ``backtest``, the same grouped per path (``priced``: answers given the fixture's prices,
     ``unpriced``: stats only) beside the opening and closing markets."""
 
-    def __init__(self, forecasts: Forecasts) -> None:
+    def __init__(self, forecasts: ForecastClient) -> None:
         self.forecasts = forecasts
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import falcon
 
 from api.errors import coded_error, invalid_field, item_error
-from api.forecasting import BATCH, SINGLE, Forecasts, task_url
+from api.forecast_client import BATCH, SINGLE, ForecastClient, task_url
 from api.validation import json_object
 from core.fixtures import SameTeam, normalise_fixture
 
@@ -24,7 +24,7 @@ def _answered(item: dict[str, Any]) -> dict[str, Any]:
 class Predict:
     """``POST /v1/predict``: a fixture in, its prediction out, blocking up to the timeout."""
 
-    def __init__(self, forecasts: Forecasts) -> None:
+    def __init__(self, forecasts: ForecastClient) -> None:
         self.forecasts = forecasts
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -36,7 +36,7 @@ class Predict:
 class Predictions:
     """``/v1/predictions``: tasks to poll, and batches answered together."""
 
-    def __init__(self, forecasts: Forecasts) -> None:
+    def __init__(self, forecasts: ForecastClient) -> None:
         self.forecasts = forecasts
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

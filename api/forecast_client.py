@@ -21,7 +21,7 @@ from actors.bus import ActorFailed, Bus, BusUnavailable, ResultNotReady
 from api.errors import STATUS_OF_CODE, ApiError
 from api.metrics import Metrics
 from core.cache import Cache, served_answer
-from core.serving import read_serving
+from core.serving_record import read_serving
 
 #: How long the serving record read from Redis is trusted (s).
 SERVING_TTL_S = 0.5
@@ -48,7 +48,7 @@ class PredictionTimeout(ApiError):
         )
 
 
-class Forecasts:
+class ForecastClient:
     """Predictions for normalised fixtures, sync or as tasks to poll."""
 
     def __init__(
