@@ -88,8 +88,9 @@ def test_run_pipeline_runs_one_request_at_a_time_and_pushes_its_outputs(
 
     runs = _finished_runs(settings, 2, 120)
     assert sorted(r.status for r in runs.values()) == ["skipped", "succeeded"], runs
-    done = runs["first request"]
-    assert (done.status, done.model_version, done.promoted) == ("succeeded", "7", False)
+    # the two requests race for the pipeline: either may be the one that runs
+    done = next(r for r in runs.values() if r.status == "succeeded")
+    assert (done.model_version, done.promoted) == ("7", False)
     with connect(settings) as conn:
         lock = conn.execute("SELECT dvc_lock FROM pipeline_runs WHERE id = %s", (done.id,))
         assert "register:" in lock.fetchone()[0]
