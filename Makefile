@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := core etl ml actors api dags cli
 UV_VERSION := 0.13.9
 
-.PHONY: all venv services deploy-tools browser migrate run demo test lint docs typecheck pytest test-long lock clean
+.PHONY: all venv services deploy-tools browser migrate run demo test lint docs typecheck pytest lock clean
 
 all: venv
 
@@ -66,10 +66,6 @@ pytest: venv services deploy-tools browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest
-
-# The long checks, minutes each, left out of `make test` (marker `long`).
-test-long: venv services deploy-tools browser
-	$(BIN)/pytest -m long
 
 # Regenerate the lock files from setup.cfg (after changing dependencies): the full one for
 # development and CI, and the runtime subset (same versions) that the image installs.

@@ -1,7 +1,6 @@
-"""``run_pipeline`` through a real worker: one run at a time and the outputs pushed to the
-DVC remote (a tiny DVC project); and, as a long check (``make test-long``), the real
-pipeline on a small slice (Premier League, three seasons): stage events on the bus, a new
-challenger promoted in ``auto`` mode, the old model's cached predictions dropped."""
+"""``run_pipeline`` through a real worker on a small slice (Premier League, three seasons):
+stage events on the bus, a new challenger promoted in ``auto`` mode, the old model's cached
+predictions dropped, one run at a time, and the outputs pushed to the DVC remote."""
 
 from __future__ import annotations
 
@@ -26,22 +25,8 @@ from ml.pipeline_run import copy_tree
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
 
 SEASONS = ("1920", "2021", "2122")
-#: Seconds a run of the small real pipeline may take on a busy machine.
+#: Seconds a run of the small pipeline may take on a busy machine.
 RUN_TIMEOUT_S = 1200
-#: Two stages, the second long enough for a second request to find the run in progress;
-#: it leaves the registration report a real ``register`` stage writes.
-TINY_STAGES = """\
-stages:
-  first:
-    cmd: python -c "open('one.txt', 'w').write('1')"
-    outs: [one.txt]
-  register:
-    cmd: >-
-      sleep 3 && mkdir -p var/pipeline/reports &&
-      echo '{"version": "7", "promoted": false}' > var/pipeline/reports/registration.json
-    deps: [one.txt]
-    outs: [var/pipeline/reports/registration.json]
-"""
 
 
 def quick_source(target: Path) -> Path:
@@ -67,36 +52,6 @@ def _finished_runs(settings: Settings, count: int, timeout_s: float) -> dict:
         time.sleep(0.5)
 
 
-def test_run_pipeline_runs_one_request_at_a_time_and_pushes_its_outputs(
-    stack_settings: Settings, start_worker, tmp_path: Path
-):
-    source = tmp_path / "source"
-    source.mkdir()
-    (source / "dvc.yaml").write_text(TINY_STAGES)
-    with connect(stack_settings, autocommit=True) as conn:
-        migrate(conn)
-    settings = stack_settings.replace(
-        pipeline_source=str(source),
-        pipeline_workspace=str(tmp_path / "workspace"),
-        dvc_remote_url=str(tmp_path / "remote"),
-    )
-    start_worker(settings, queues=["pipeline"], threads=2)
-    bus = Bus.from_settings(settings)
-    bus.send(contracts.run_pipeline("first request"))
-    bus.send(contracts.run_pipeline("second request while the first runs"))
-    bus.close()
-
-    runs = _finished_runs(settings, 2, 120)
-    assert sorted(r.status for r in runs.values()) == ["skipped", "succeeded"], runs
-    # the two requests race for the pipeline: either may be the one that runs
-    done = next(r for r in runs.values() if r.status == "succeeded")
-    assert (done.model_version, done.promoted) == ("7", False)
-    with connect(settings) as conn:
-        lock = conn.execute("SELECT dvc_lock FROM pipeline_runs WHERE id = %s", (done.id,))
-        assert "register:" in lock.fetchone()[0]
-    assert len([p for p in (tmp_path / "remote").rglob("*") if p.is_file()]) == 2
-
-
 @pytest.fixture
 def settings(stack_settings: Settings, shared_data: Path, tmp_path: Path) -> Settings:
     with connect(stack_settings, autocommit=True) as conn:
@@ -119,7 +74,6 @@ def _events(log: Path) -> list[dict]:
     return [x for x in lines if x.get("event") in contracts.PIPELINE_EVENTS]
 
 
-@pytest.mark.long
 @pytest.mark.timeout(RUN_TIMEOUT_S + 120)
 def test_run_pipeline_registers_and_promotes_a_challenger_publishing_each_stage(
     settings: Settings, start_worker, tmp_path: Path
