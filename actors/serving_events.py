@@ -28,7 +28,7 @@ def on_model_promoted(data: dict[str, Any]) -> None:
     settings = runtime.settings()
     current = serving.get()
     current.refresh(force=True)
-    served = current.predictor.snapshot.model
+    served = current.keeper.current.model
     dropped = current.cache.drop_predictions(served.key)
     sweep_after_ms = int((settings.model_check_interval_s + 1) * 1000)
     dramatiq.get_broker().enqueue(contracts.invalidate_cache(served.key), delay=sweep_after_ms)
@@ -41,10 +41,10 @@ def on_data_changed(data: dict[str, Any]) -> None:
     current = serving.loaded()
     if current is None:
         return
-    before = current.predictor.data_version
+    before = current.keeper.data_version
     current.refresh(force=True, data=True)
     log.info("data folded in", batch_ids=data.get("batch_ids"), pid=os.getpid(),
-             previous=before, data_version=current.predictor.data_version)  # fmt: skip
+             previous=before, data_version=current.keeper.data_version)  # fmt: skip
 
 
 HANDLERS: dict[str, Handler] = {

@@ -105,16 +105,16 @@ from api.validation import json_object
 from core.fixtures import normalise_fixture
 from core.logging import configure_logging
 from core.settings import Settings
-from ml.predictor import Predictor
+from ml.serving_state import StateKeeper
 
 settings = Settings.from_env()
 configure_logging(settings)
-predictor = Predictor.load(settings)
+keeper = StateKeeper.load(settings)
 
 
 class Inline:
     def on_post(self, req, resp):
-        resp.media = predictor.forecast(normalise_fixture(json_object(req)))
+        resp.media = keeper.forecast(normalise_fixture(json_object(req)))
 
 
 app = create_app(settings)

@@ -19,10 +19,10 @@ def _inline(settings: Settings, fixture: dict[str, Any]) -> dict[str, Any]:
     """Load the champion and the features here, without a worker (seconds)."""
     from etl.errors import EtlError
     from ml.errors import MlError
-    from ml.predictor import Predictor
+    from ml.serving_state import StateKeeper
 
     try:
-        return {**Predictor.load(settings).forecast(fixture), "cached": False}
+        return {**StateKeeper.load(settings).forecast(fixture), "cached": False}
     except (EtlError, MlError) as exc:
         raise click.ClickException(str(exc)) from exc
 

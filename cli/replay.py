@@ -115,7 +115,7 @@ def write_season_file(
 
 def wait_served(settings: Settings, conn: psycopg.Connection, timeout_s: float) -> str:
     """Wait until a worker serves the store's current data; returns that data version."""
-    from ml.predictor import data_version
+    from ml.serving_state import data_version
 
     wanted = data_version(conn)
     client = results_client(settings)

@@ -1,1 +1,1 @@
-"""Models: features, fitting, backtests, the registry and the in-memory predictor."""
+"""Models: features, fitting, backtests, the registry and the serving state of a worker."""

@@ -95,11 +95,11 @@ def feature_drift(conn: psycopg.Connection, state: FeatureState, day: dt.date) -
 def check_drift(settings: Settings, serving: Serving, day: dt.date) -> DriftReport:
     """Compare the fixtures from ``day`` with the reference year on ``serving``'s state and
     record the check (``etl.store.drift``)."""
-    snapshot = serving.predictor.snapshot
+    current = serving.keeper.current
     with connect(settings) as conn:
-        report = feature_drift(conn, snapshot.state, day)
+        report = feature_drift(conn, current.state, day)
         record_drift(
-            conn, day=day, model_version=snapshot.model_version, fixtures=report.fixtures,
+            conn, day=day, model_version=current.model_version, fixtures=report.fixtures,
             reference_matches=report.reference_matches, psi=report.psi,
         )  # fmt: skip
         conn.commit()

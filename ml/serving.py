@@ -1,6 +1,6 @@
 """Serving forecasts through the caches: what the ``featurise`` and ``predict`` actors do.
 
-``Serving`` is a worker's whole serving state: its predictor, the cache, and the serving
+``Serving`` is a worker's whole serving state: its state keeper, the cache, and the serving
 record it publishes whenever the model or the data it serves changes. The functions answer
 a list of normalised fixtures at once (a matchday is one message): cached feature vectors
 and predictions are reused, the rest computed and cached. A fixture the store cannot place
@@ -38,7 +38,7 @@ from etl.errors import EtlError, UnknownTeam
 from etl.store.prediction_log import ServedForecast, inputs_key, log_forecasts
 from ml import registry
 from ml.errors import MlError
-from ml.predictor import CompetitionNotCovered, Predictor, Snapshot, UnknownMatch
+from ml.serving_state import CompetitionNotCovered, ServingState, StateKeeper, UnknownMatch
 
 log = structlog.get_logger("footcast.serving")
 
@@ -47,18 +47,18 @@ SERVING_RECORD_MIN_TTL_S = 10
 
 
 class Serving:
-    """A predictor, the cache, and the record of what is served; one per worker process."""
+    """A state keeper, the cache, and the record of what is served; one per worker process."""
 
-    def __init__(self, settings: Settings, predictor: Predictor, cache: Cache) -> None:
+    def __init__(self, settings: Settings, keeper: StateKeeper, cache: Cache) -> None:
         self.settings = settings
-        self.predictor = predictor
+        self.keeper = keeper
         self.cache = cache
         self._results = results_client(settings)
         self.publish()
 
     @classmethod
     def load(cls, settings: Settings) -> Serving:
-        return cls(settings, Predictor.load(settings), Cache.from_settings(settings))
+        return cls(settings, StateKeeper.load(settings), Cache.from_settings(settings))
 
     def refresh(self, *, force: bool = False, data: bool = False) -> bool:
         """Pick up a new champion, and new data if ``data`` (rate-limited unless ``force``).
@@ -67,7 +67,7 @@ class Serving:
         forced one: that fails its caller, the ``model_promoted`` message, which is retried.
         """
         try:
-            changed = self.predictor.reload_if_changed(force=force, data=data)
+            changed = self.keeper.reload_if_changed(force=force, data=data)
         except (MlError, EtlError, psycopg.Error, OSError) as exc:
             if force:
                 raise
@@ -91,17 +91,17 @@ class Serving:
 
     def publish(self) -> None:
         """Tell producers which model and data version this worker serves."""
-        snapshot = self.predictor.snapshot
+        current = self.keeper.current
         record: dict[str, Any] = {
             "model_name": registry.MODEL_NAME,
-            "model_version": snapshot.model_version,
-            "model_key": snapshot.model.key,
-            "data_version": snapshot.data_version,
-            "loaded_at": dt.datetime.fromtimestamp(snapshot.loaded_at, dt.UTC).isoformat(
+            "model_version": current.model_version,
+            "model_key": current.model.key,
+            "data_version": current.data_version,
+            "loaded_at": dt.datetime.fromtimestamp(current.loaded_at, dt.UTC).isoformat(
                 timespec="seconds"
             ),
-            "promoted_at": snapshot.model.promoted_at,
-            "metrics": snapshot.model.metrics,
+            "promoted_at": current.model.promoted_at,
+            "metrics": current.model.metrics,
         }
         ttl_s = max(SERVING_RECORD_MIN_TTL_S, int(5 * self.settings.model_check_interval_s))
         publish_serving(self._results, serving_key(self.settings), record, ttl_s)
@@ -130,15 +130,15 @@ def fixture_error(exc: Exception, fixture: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _entries(
-    serving: Serving, snapshot: Snapshot, fixtures: Sequence[Mapping[str, Any]]
+    serving: Serving, current: ServingState, fixtures: Sequence[Mapping[str, Any]]
 ) -> tuple[list[dict[str, Any] | None], list[tuple[str, dict[str, Any]]], list[dict[str, Any]]]:
     """Feature entries of the fixtures, from the cache or computed (in one batch): the
     entries (None for an error), the fresh ones to cache, and the error items."""
     cache = serving.cache
-    keys = [cache.features_key(snapshot.data_version, f) for f in fixtures]
+    keys = [cache.features_key(current.data_version, f) for f in fixtures]
     entries: list[dict[str, Any] | None] = cache.get_many(keys)
     missing = [i for i, entry in enumerate(entries) if entry is None]
-    computed = serving.predictor.entries([fixtures[i] for i in missing], snapshot)
+    computed = serving.keeper.entries([fixtures[i] for i in missing], current)
     fresh = []
     errors: dict[int, dict[str, Any]] = {}
     for i, entry in zip(missing, computed, strict=True):
@@ -154,11 +154,11 @@ def featurise_fixtures(
     serving: Serving, fixtures: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """Feature entries (``fixture``, ``features``, ``hash``, inputs) of the fixtures, cached."""
-    snapshot = serving.predictor.snapshot
-    entries, fresh, errors = _entries(serving, snapshot, fixtures)
+    current = serving.keeper.current
+    entries, fresh, errors = _entries(serving, current, fixtures)
     serving.cache.store(fresh)
     return [
-        {**entry, "data_version": snapshot.data_version} if entry is not None else error
+        {**entry, "data_version": current.data_version} if entry is not None else error
         for entry, error in zip(entries, errors, strict=True)
     ]
 
@@ -169,10 +169,10 @@ def predict_fixtures(
     """A prediction (or an error item) per fixture, each naming the model version that made
     it, its inputs and warnings; every prediction is recorded in the prediction log."""
     cache = serving.cache
-    snapshot = serving.predictor.snapshot
-    entries, fresh_features, errors = _entries(serving, snapshot, fixtures)
+    current = serving.keeper.current
+    entries, fresh_features, errors = _entries(serving, current, fixtures)
     keys = [
-        None if entry is None else cache.prediction_key(snapshot.model.key, entry["hash"])
+        None if entry is None else cache.prediction_key(current.model.key, entry["hash"])
         for entry in entries
     ]
     found = cache.get_many([k for k in keys if k is not None])
@@ -187,17 +187,17 @@ def predict_fixtures(
         prediction = next(predictions)
         cached = prediction is not None
         if prediction is None:
-            prediction = snapshot.forecast(entry["fixture"], entry["features"], entry["odds"])
+            prediction = current.forecast(entry["fixture"], entry["features"], entry["odds"])
             fresh_predictions.append((key, prediction))
-        items.append(served_answer(entry, prediction, snapshot.data_version, cached))
+        items.append(served_answer(entry, prediction, current.data_version, cached))
         served.append((entry, prediction))
-    record_served(serving, snapshot, served)
+    record_served(serving, current, served)
     cache.store(fresh_features, fresh_predictions)
     return items
 
 
 def record_served(
-    serving: Serving, snapshot: Snapshot, served: Sequence[tuple[dict[str, Any], dict[str, Any]]]
+    serving: Serving, current: ServingState, served: Sequence[tuple[dict[str, Any], dict[str, Any]]]
 ) -> None:
     """Write the served forecasts to the prediction log (a row per fixture, model and
     prices read; the first one served is kept)."""
@@ -211,8 +211,8 @@ def record_served(
                 away_team=fixture["away_team"],
                 kickoff_date=dt.date.fromisoformat(fixture["kickoff"]),
                 match_id=fixture.get("match_id"),
-                model_version=snapshot.model_version,
-                run_id=snapshot.model.run_id,
+                model_version=current.model_version,
+                run_id=current.model.run_id,
                 inputs_key=inputs_key(inputs),
                 inputs=inputs,
                 probabilities=(forecast["p_home"], forecast["p_draw"], forecast["p_away"]),
@@ -220,7 +220,7 @@ def record_served(
             )
         )
     if rows:
-        with serving.predictor.connection() as conn:
+        with serving.keeper.connection() as conn:
             log_forecasts(conn, rows)
 
 

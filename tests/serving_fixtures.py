@@ -191,7 +191,7 @@ def serving_settings(serving_world: Settings, broker_settings: Settings) -> Sett
 
 @pytest.fixture(scope="module")
 def stack(serving_world: Settings, tmp_path_factory) -> Iterator[Api]:
-    """API and worker up on a vhost of their own, the worker's predictor loaded; shared by a
+    """API and worker up on a vhost of their own, the worker's serving state loaded; shared by a
     test module."""
     with rabbitmq_vhost() as broker_url:
         settings = serving_world.replace(broker_url=broker_url)

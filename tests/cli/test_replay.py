@@ -17,7 +17,7 @@ from etl.fixtures import import_fixtures
 from etl.history import import_file, import_history
 from etl.matchdays import SeasonFile
 from etl.migrate import migrate
-from ml.predictor import Predictor
+from ml.serving_state import StateKeeper
 from tests.conftest import TEST_DATABASE_URL
 from tests.serving_fixtures import train_and_register
 
@@ -105,7 +105,7 @@ def test_no_answer_sees_a_result_of_its_own_matchday(replayed, shared_data, tmp_
         path.write_bytes(season.results_through(day))
         with connect(settings, autocommit=True) as conn:
             import_file(conn, mirror.as_uri(), "E0", "2324")
-        predictor = Predictor.load(settings)
+        keeper = StateKeeper.load(settings)
         out = []
         for answer in asked:
             fixture = {
@@ -114,7 +114,7 @@ def test_no_answer_sees_a_result_of_its_own_matchday(replayed, shared_data, tmp_
                 "competition": "E0",
                 "kickoff": answer.kickoff,
             }
-            forecast = predictor.forecast(fixture)["forecast"]
+            forecast = keeper.forecast(fixture)["forecast"]
             out.append((forecast["p_home"], forecast["p_draw"], forecast["p_away"]))
         return out
 

@@ -1,4 +1,4 @@
-"""Serving through the caches, without a broker: a real predictor, real Redis."""
+"""Serving through the caches, without a broker: a real serving state, real Redis."""
 
 import pytest
 import redis
@@ -23,14 +23,14 @@ def test_a_prediction_is_computed_once_then_read_from_the_cache(serving):
     [second] = predict_fixtures(serving, [fixture])
     assert first["cached"] is False and second["cached"] is True
     assert second["forecast"] == first["forecast"]
-    assert second["model"]["version"] == serving.predictor.model_version
+    assert second["model"]["version"] == serving.keeper.model_version
 
 
 def test_features_are_cached_per_fixture_with_every_feature(serving):
     fixture = {**FIXTURE, "kickoff": "2030-01-12"}
     [entry] = featurise_fixtures(serving, [fixture])
     assert set(entry["features"]) == set(FEATURE_NAMES)
-    key = serving.cache.features_key(serving.predictor.data_version, fixture)
+    key = serving.cache.features_key(serving.keeper.data_version, fixture)
     assert serving.cache.get(key)["hash"] == entry["hash"]
 
 
@@ -45,7 +45,7 @@ def test_an_unknown_team_is_an_error_item_among_the_answers(serving):
 
 def test_with_the_cache_unreachable_predictions_are_still_made(serving_world, serving):
     down = serving_world.replace(cache_url="redis://127.0.0.1:1/0")
-    blind = Serving(down, serving.predictor, Cache.from_settings(down))
+    blind = Serving(down, serving.keeper, Cache.from_settings(down))
     fixture = {**FIXTURE, "kickoff": "2030-01-26"}
     first, second = predict_fixtures(blind, [fixture, fixture])
     assert first["cached"] is False and second["cached"] is False
@@ -56,7 +56,7 @@ def test_with_the_cache_unreachable_predictions_are_still_made(serving_world, se
 def test_dropping_predictions_keeps_only_the_named_models(serving):
     cache = serving.cache
     cache.store([], [(cache.prediction_key("old-1", "abc"), {"x": 1})])
-    current = serving.predictor.snapshot.model.key
+    current = serving.keeper.current.model.key
     predict_fixtures(serving, [{**FIXTURE, "kickoff": "2030-02-02"}])
     assert cache.drop_predictions(current) >= 1
     client = redis.Redis.from_url(serving.settings.cache_url)

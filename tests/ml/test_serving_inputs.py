@@ -1,13 +1,13 @@
 """What a served forecast reads (prices from the store or the request), what it warns
-about, and the prediction log it leaves: a real predictor, real Redis and PostgreSQL."""
+about, and the prediction log it leaves: a real serving state, real Redis and PostgreSQL."""
 
 import datetime as dt
 
 import pytest
 
 from core.db import connect
-from ml.predictor import has_priced_path
 from ml.serving import Serving, predict_fixtures
+from ml.serving_state import has_priced_path
 from tests.serving_fixtures import FIXTURE, serving_world
 
 pytestmark = [pytest.mark.integration]
@@ -73,8 +73,8 @@ def test_a_stored_fixture_reads_its_latest_prices_seen_before_kickoff(serving, l
     )
     assert inputs["data_through"] == last_match["fixture"]["kickoff"]
     assert answer["warnings"] == []
-    snapshot = serving.predictor.snapshot
-    unpriced = snapshot.forecast(answer["fixture"], snapshot.features(answer["fixture"]))
+    current = serving.keeper.current
+    unpriced = current.forecast(answer["fixture"], current.features(answer["fixture"]))
     assert unpriced["forecast"]["p_home"] != answer["forecast"]["p_home"]
 
 
@@ -87,7 +87,7 @@ def test_prices_in_the_request_win_over_the_stores(serving, last_match):
 
 
 def test_an_unpriced_fixture_far_past_the_last_result_says_so(serving):
-    assert has_priced_path(serving.predictor.snapshot.forecaster)
+    assert has_priced_path(serving.keeper.current.forecaster)
     [answer] = predict_fixtures(serving, [{**FIXTURE, "kickoff": "2030-06-01"}])
     assert answer["inputs"]["prices"] is None and answer["inputs"]["market"] is None
     assert answer["inputs"]["data_through"] == "2024-05-19"
@@ -118,8 +118,8 @@ def test_each_fixture_model_and_inputs_is_logged_once_whatever_the_repeats(servi
     rows = _logged(serving_world, dt.date(2030, 3, 2))
     assert len(rows) == 1
     match_id, version, run_id, inputs, p_home, _ = rows[0]
-    assert match_id is None and version == serving.predictor.model_version
-    assert run_id == serving.predictor.snapshot.model.run_id
+    assert match_id is None and version == serving.keeper.model_version
+    assert run_id == serving.keeper.current.model.run_id
     assert inputs["prices"] is None and p_home == answer["forecast"]["p_home"]
     for _ in range(2):
         predict_fixtures(serving, [{**plain, "prices": REQUEST}])

@@ -1,4 +1,4 @@
-"""The in-memory predictor over a real store and a real registry."""
+"""The serving state and its keeper over a real store and a real registry."""
 
 import datetime as dt
 import pickle
@@ -18,7 +18,13 @@ from etl.store.batches import set_status
 from etl.teams import seed_aliases
 from ml import registry
 from ml.features import FeatureConfig
-from ml.predictor import CompetitionNotCovered, Predictor, Snapshot, UnknownMatch, build_state
+from ml.serving_state import (
+    CompetitionNotCovered,
+    ServingState,
+    StateKeeper,
+    UnknownMatch,
+    build_state,
+)
 from tests.serving_fixtures import FIXTURE, serving_world, train_and_register
 
 pytestmark = [pytest.mark.integration]
@@ -26,48 +32,48 @@ __all__ = ["serving_world"]
 
 
 @pytest.fixture(scope="module")
-def predictor(serving_world):
-    return Predictor.load(serving_world)
+def keeper(serving_world):
+    return StateKeeper.load(serving_world)
 
 
-def test_a_forecast_names_the_champion_and_resolves_any_known_spelling(predictor, serving_world):
-    answer = predictor.forecast({**FIXTURE, "away_team": "man united", "kickoff": "2024-08-17"})
+def test_a_forecast_names_the_champion_and_resolves_any_known_spelling(keeper, serving_world):
+    answer = keeper.forecast({**FIXTURE, "away_team": "man united", "kickoff": "2024-08-17"})
     assert answer["fixture"]["away_team"] == "Manchester United"
     assert answer["model"]["version"] == registry.champion_version(serving_world)
     forecast = answer["forecast"]
     assert sum(forecast[k] for k in ("p_home", "p_draw", "p_away")) == pytest.approx(1, abs=1e-5)
 
 
-def test_an_unknown_team_names_the_closest_teams_of_its_competition(predictor):
+def test_an_unknown_team_names_the_closest_teams_of_its_competition(keeper):
     with pytest.raises(UnknownTeam) as caught:
-        predictor.resolve({**FIXTURE, "home_team": "Tottenam", "kickoff": "2024-08-17"})
+        keeper.resolve({**FIXTURE, "home_team": "Tottenam", "kickoff": "2024-08-17"})
     assert caught.value.candidates[0] == "Tottenham Hotspur"
     assert "closest known teams in E0" in str(caught.value)
 
 
-def test_an_unknown_competition_or_match_is_a_typed_error(predictor):
+def test_an_unknown_competition_or_match_is_a_typed_error(keeper):
     with pytest.raises(UnknownCompetition):
-        predictor.resolve({**FIXTURE, "competition": "XX9", "kickoff": "2024-08-17"})
+        keeper.resolve({**FIXTURE, "competition": "XX9", "kickoff": "2024-08-17"})
     with pytest.raises(UnknownMatch):
-        predictor.resolve({"match_id": 10**9})
+        keeper.resolve({"match_id": 10**9})
 
 
-def test_a_competition_the_champion_was_not_trained_on_names_those_it_covers(predictor):
+def test_a_competition_the_champion_was_not_trained_on_names_those_it_covers(keeper):
     with pytest.raises(CompetitionNotCovered) as caught:
-        predictor.resolve({**FIXTURE, "competition": "SP1", "kickoff": "2024-08-17"})
+        keeper.resolve({**FIXTURE, "competition": "SP1", "kickoff": "2024-08-17"})
     assert caught.value.covered == ("E0",)
     assert "covers E0" in str(caught.value)
 
 
-def test_a_match_id_is_looked_up_in_the_store(predictor):
-    resolved = predictor.resolve({"match_id": 1})
+def test_a_match_id_is_looked_up_in_the_store(keeper):
+    resolved = keeper.resolve({"match_id": 1})
     assert resolved["match_id"] == 1 and resolved["competition"] == "E0"
 
 
 def test_new_prices_move_the_data_version_at_once_without_folding_the_results_again(
-    predictor, serving_world
+    keeper, serving_world
 ):
-    before = predictor.snapshot
+    before = keeper.current
     with connect(serving_world) as conn:
         conn.execute(
             "INSERT INTO price_snapshots (match_id, seen_at, bookmaker, market, home, draw, away)"
@@ -75,8 +81,8 @@ def test_new_prices_move_the_data_version_at_once_without_folding_the_results_ag
         )
         conn.commit()
     try:
-        assert predictor.reload_if_changed(force=True, data=True) is True
-        after = predictor.snapshot
+        assert keeper.reload_if_changed(force=True, data=True) is True
+        after = keeper.current
         results, _, prices = after.data_version.partition(".")
         assert results == before.data_version.partition(".")[0]
         assert prices != before.data_version.partition(".")[2]
@@ -89,16 +95,16 @@ def test_new_prices_move_the_data_version_at_once_without_folding_the_results_ag
 
 def test_reload_picks_up_a_new_champion_only_after_the_check_interval(serving_world):
     clock = [0.0]
-    loaded = Predictor.load(serving_world)
-    predictor = Predictor(serving_world, loaded.snapshot, clock=lambda: clock[0])
+    loaded = StateKeeper.load(serving_world)
+    keeper = StateKeeper(serving_world, loaded.current, clock=lambda: clock[0])
     version = train_and_register(serving_world, dc_weight=0.6)
-    assert predictor.reload_if_changed() is False  # within the interval: not even asked
+    assert keeper.reload_if_changed() is False  # within the interval: not even asked
     clock[0] += serving_world.model_check_interval_s
-    assert predictor.reload_if_changed() is True
-    assert predictor.model_version == version
-    assert predictor.snapshot.state is loaded.snapshot.state  # same data: features kept
+    assert keeper.reload_if_changed() is True
+    assert keeper.model_version == version
+    assert keeper.current.state is loaded.current.state  # same data: features kept
     clock[0] += serving_world.model_check_interval_s
-    assert predictor.reload_if_changed() is False
+    assert keeper.reload_if_changed() is False
 
 
 def _differences(a: Any, b: Any, path: str = "state") -> list[str]:
@@ -148,7 +154,7 @@ def test_new_matchdays_are_folded_into_a_copy_of_the_state_exactly_as_a_full_fol
     import_through(days[9].last)
     with connect(pg_settings) as conn:
         state, teams, version, _, folded = build_state(conn, forecaster)
-        before = Snapshot(cast(Any, None), state, teams, version, 0.0, folded=folded)
+        before = ServingState(cast(Any, None), state, teams, version, 0.0, folded=folded)
         kept = pickle.dumps(state)
         state.copied_from_previous = True  # type: ignore[attr-defined]
     import_through(days[12].last)

@@ -1,6 +1,6 @@
-"""The predictor a serving worker keeps in memory: the champion and the features behind it.
+"""The serving state a worker keeps in memory: the champion and the features behind it.
 
-Built once per process (``Predictor.load``): the champion forecaster from the registry, a
+Built once per process (``StateKeeper.load``): the champion forecaster from the registry, a
 ``FeatureState`` folded over the store's validated matches (the same walk training uses,
 so serving features are training features), and every known spelling of every team. A
 forecast reads the store only to find the fixture's match and its latest pre-kickoff
@@ -10,7 +10,7 @@ Every answer says what it read (``inputs``) and what the reader should mind (``w
 ``reload_if_changed`` keeps it current without a restart: at most every
 ``model_check_interval_s`` it asks the registry which version is champion (one cheap
 call) and, at most every ``data_check_interval_s``, whether the store's matches changed;
-either change builds a new snapshot off to the side and swaps it in at once, so threads
+either change builds a new serving state off to the side and swaps it in at once, so threads
 forecasting meanwhile finish on the old one.
 """
 
@@ -48,7 +48,7 @@ from ml.features import FeatureState, build_features
 if TYPE_CHECKING:
     from ml.forecaster import Forecaster
 
-log = structlog.get_logger("footcast.predictor")
+log = structlog.get_logger("footcast.serving_state")
 
 #: Closest known teams named when a team is unknown.
 CANDIDATES = 3
@@ -125,7 +125,7 @@ class ServedModel:
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class ServingState:
     """One consistent serving state; replaced whole, never changed in place."""
 
     model: ServedModel
@@ -273,7 +273,7 @@ def folded_digest(matches: pd.DataFrame) -> str:
 
 
 def build_state(
-    conn: psycopg.Connection, forecaster: Forecaster, previous: Snapshot | None = None
+    conn: psycopg.Connection, forecaster: Forecaster, previous: ServingState | None = None
 ) -> tuple[FeatureState, Teams, str, dict[str, str], str]:
     """The features state after every validated match, with the model's feature settings;
     the data version, the date of the last result per competition, and the digest of the
@@ -305,19 +305,20 @@ def build_state(
     return state, _teams(conn, state), version, through, folded_digest(everything)
 
 
-class Predictor:
-    """Forecasts fixtures with the current champion; safe to share between threads."""
+class StateKeeper:
+    """Keeps a worker's serving state current and forecasts fixtures with it; safe to share
+    between threads."""
 
     def __init__(
         self,
         settings: Settings,
-        snapshot: Snapshot,
+        current: ServingState,
         *,
         champion: Callable[[Settings], str | None] = registry.champion_version,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
-        self.snapshot = snapshot
+        self.current = current
         self._champion = champion
         self._clock = clock
         self._checking = threading.Lock()
@@ -327,17 +328,17 @@ class Predictor:
         self._pool_lock = threading.Lock()
 
     @classmethod
-    def load(cls, settings: Settings) -> Predictor:
+    def load(cls, settings: Settings) -> StateKeeper:
         """Load the champion and fold the store's matches (seconds for the whole history)."""
-        return cls(settings, _load_snapshot(settings))
+        return cls(settings, _load_state(settings))
 
     @property
     def model_version(self) -> str:
-        return self.snapshot.model_version
+        return self.current.model_version
 
     @property
     def data_version(self) -> str:
-        return self.snapshot.data_version
+        return self.current.data_version
 
     # -- forecasting ------------------------------------------------------------------
 
@@ -349,24 +350,24 @@ class Predictor:
         return self._pool.connection()
 
     def resolve(
-        self, fixture: Mapping[str, Any], snapshot: Snapshot | None = None
+        self, fixture: Mapping[str, Any], current: ServingState | None = None
     ) -> dict[str, Any]:
         """The fixture with canonical team names and competition code (looked up in the
         store for ``match_id``); raises ``UnknownTeam``, ``UnknownCompetition``,
         ``CompetitionNotCovered`` or ``UnknownMatch``."""
-        snapshot = snapshot or self.snapshot
+        current = current or self.current
         if "match_id" in fixture:
             with self.connection() as conn:
-                return self._match(conn, int(fixture["match_id"]), snapshot)[0]
-        return snapshot.resolve(fixture)
+                return self._match(conn, int(fixture["match_id"]), current)[0]
+        return current.resolve(fixture)
 
     def _match(
-        self, conn: psycopg.Connection, match_id: int, snapshot: Snapshot
+        self, conn: psycopg.Connection, match_id: int, current: ServingState
     ) -> tuple[dict[str, Any], dt.datetime | None]:
         row = stored_match(conn, match_id)
         if row is None:
             raise UnknownMatch(f"no match with id {match_id} in the store")
-        snapshot.check_covered(row["competition"])
+        current.check_covered(row["competition"])
         resolved = {
             "home_team": row["home_team"],
             "away_team": row["away_team"],
@@ -377,7 +378,7 @@ class Predictor:
         return resolved, row["kickoff_at"]
 
     def entries(
-        self, fixtures: Sequence[Mapping[str, Any]], snapshot: Snapshot | None = None
+        self, fixtures: Sequence[Mapping[str, Any]], current: ServingState | None = None
     ) -> list[dict[str, Any] | MlError | EtlError]:
         """The feature entry of each normalised fixture, or the error naming what is unknown.
 
@@ -389,15 +390,15 @@ class Predictor:
         """
         if not fixtures:
             return []
-        snapshot = snapshot or self.snapshot
+        current = current or self.current
         found: list[tuple[dict[str, Any], dt.datetime | None] | MlError | EtlError] = []
         with self.connection() as conn:
             for fixture in fixtures:
                 try:
                     if "match_id" in fixture:
-                        found.append(self._match(conn, int(fixture["match_id"]), snapshot))
+                        found.append(self._match(conn, int(fixture["match_id"]), current))
                     else:
-                        found.append((snapshot.resolve(fixture), None))
+                        found.append((current.resolve(fixture), None))
                 except FIXTURE_ERRORS as exc:
                     found.append(exc)
             unplaced = [f[0] for f in found if isinstance(f, tuple) and "match_id" not in f[0]]
@@ -418,8 +419,8 @@ class Predictor:
                 priced = {"source": "request", "odds": dict(fixture["prices"])}
             elif resolved.get("match_id") in prices:
                 priced = prices[resolved["match_id"]]
-            features = snapshot.features(resolved)
-            inputs, warnings = snapshot.inputs(resolved, priced)
+            features = current.features(resolved)
+            inputs, warnings = current.inputs(resolved, priced)
             odds: dict[str, float] | None = None if priced is None else priced["odds"]
             keyed = {**features, **{f"odds_{k}": v for k, v in (odds or {}).items()}}
             entries.append(
@@ -436,17 +437,17 @@ class Predictor:
 
     def forecast(self, fixture: Mapping[str, Any]) -> dict[str, Any]:
         """Resolve, featurise and forecast a normalised fixture (no cache involved)."""
-        snapshot = self.snapshot
-        [entry] = self.entries([fixture], snapshot)
+        current = self.current
+        [entry] = self.entries([fixture], current)
         if isinstance(entry, Exception):
             raise entry
-        prediction = snapshot.forecast(entry["fixture"], entry["features"], entry["odds"])
-        return served_answer(entry, prediction, snapshot.data_version, cached=False)
+        prediction = current.forecast(entry["fixture"], entry["features"], entry["odds"])
+        return served_answer(entry, prediction, current.data_version, cached=False)
 
     # -- staying current --------------------------------------------------------------
 
     def reload_if_changed(self, *, force: bool = False, data: bool = True) -> bool:
-        """Swap in a new snapshot if the champion or (with ``data``) the data changed; True
+        """Swap in a new serving state if the champion or (with ``data``) the data changed; True
         if swapped.
 
         Checks are rate-limited; a thread that finds another one checking does not wait.
@@ -470,33 +471,33 @@ class Predictor:
             self._checking.release()
 
     def _check(self, check_model: bool, check_data: bool) -> bool:
-        snapshot = self.snapshot
+        current = self.current
         model_changed = data_changed = False
         if check_model:
             self._model_checked = self._clock()
             version = self._champion(self.settings)
-            model_changed = version is not None and version != snapshot.model_version
-        data = snapshot.data_version
+            model_changed = version is not None and version != current.model_version
+        data = current.data_version
         if check_data:
             self._data_checked = self._clock()
             with self.connection() as conn:
                 data = data_version(conn)
-            data_changed = data != snapshot.data_version
+            data_changed = data != current.data_version
         if not (model_changed or data_changed):
             return False
         model = _load_model(self.settings)
-        new_results = _results_version(data) != _results_version(snapshot.data_version)
-        if new_results or _feature_config(model.forecaster) != _feature_config(snapshot.forecaster):
-            self.snapshot = _snapshot(self.settings, model, snapshot)
+        new_results = _results_version(data) != _results_version(current.data_version)
+        if new_results or _feature_config(model.forecaster) != _feature_config(current.forecaster):
+            self.current = _serving_state(self.settings, model, current)
         else:  # new prices or fixtures only: the state stays, the keys move
-            self.snapshot = dataclasses.replace(
-                snapshot, model=model, data_version=data, loaded_at=time.time()
+            self.current = dataclasses.replace(
+                current, model=model, data_version=data, loaded_at=time.time()
             )
         log.info(
-            "predictor reloaded",
-            model_version=self.snapshot.model_version,
-            previous_model_version=snapshot.model_version,
-            data_version=self.snapshot.data_version,
+            "serving state reloaded",
+            model_version=self.current.model_version,
+            previous_model_version=current.model_version,
+            data_version=self.current.data_version,
         )
         return True
 
@@ -543,17 +544,19 @@ def _load_model(settings: Settings) -> ServedModel:
     return ServedModel(version, forecaster, info.run_id or "", info.promoted_at, info.metrics)
 
 
-def _load_snapshot(settings: Settings) -> Snapshot:
-    return _snapshot(settings, _load_model(settings))
+def _load_state(settings: Settings) -> ServingState:
+    return _serving_state(settings, _load_model(settings))
 
 
-def _snapshot(settings: Settings, model: ServedModel, previous: Snapshot | None = None) -> Snapshot:
+def _serving_state(
+    settings: Settings, model: ServedModel, previous: ServingState | None = None
+) -> ServingState:
     with connect(settings) as conn:
         state, teams, data, through, folded = build_state(conn, model.forecaster, previous)
     log.info(
-        "predictor loaded",
+        "serving state loaded",
         model_version=model.version,
         data_version=data,
         teams=len(teams.by_spelling),
     )
-    return Snapshot(model, state, teams, data, time.time(), through, folded)
+    return ServingState(model, state, teams, data, time.time(), through, folded)
