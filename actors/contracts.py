@@ -120,10 +120,17 @@ def featurise(fixtures: list[dict[str, Any]]) -> Message[Any]:
     return message("ml", "featurise", payload(fixtures=fixtures))
 
 
-def predict(fixtures: list[dict[str, Any]], sent_at: float) -> Message[Any]:
+def predict(
+    fixtures: list[dict[str, Any]], sent_at: float, missed_at: str | None = None
+) -> Message[Any]:
     """Forecast normalised fixtures (``core.fixtures``), up to a matchday of them at once;
-    ``sent_at`` (unix seconds) lets the worker report how long the message queued."""
-    return message("ml", "predict", payload(fixtures=fixtures, sent_at=sent_at))
+    ``sent_at`` (unix seconds) lets the worker report how long the message queued, and
+    ``missed_at`` names the data version under which the sender just found none of them in
+    the feature cache (a worker serving that version does not look again)."""
+    fields = payload(fixtures=fixtures, sent_at=sent_at)
+    if missed_at is not None:
+        fields["missed_at"] = missed_at
+    return message("ml", "predict", fields)
 
 
 def check_drift(day: str) -> Message[Any]:

@@ -2,9 +2,12 @@
 
 RabbitMQ redelivers a message whose worker died before acknowledging it (out of memory,
 crash, SIGKILL), and ``Retries`` never sees such a death, so without a bound one poisonous
-message would take workers down forever. Each start of a message increments a counter in the
-results Redis; a start that ends, with a result or an error, removes it. The counter thus
-counts starts that never ended, and past the limit the message is dead-lettered unrun.
+message would take workers down forever. RabbitMQ marks such a message ``redelivered``;
+each start of a redelivered message increments a counter in the results Redis, and a start
+that ends, with a result or an error, removes it. A first delivery is not counted (two
+Redis round trips on every message otherwise): the counter counts the starts after it, and
+past the limit the message is dead-lettered unrun. A message that was only prefetched by
+the worker that died counts as started once.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ class DeliveryLimit(Middleware):
         self.max_deliveries = max_deliveries
 
     def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
+        if not getattr(message, "redelivered", False):
+            return
         key = deliveries_key(message.message_id)
         try:
             pipe = self.client.pipeline()
@@ -51,15 +56,17 @@ class DeliveryLimit(Middleware):
         except redis.RedisError as exc:
             log.warning("delivery not counted", error=str(exc))
             return
+        started += 1  # the first delivery, uncounted
         if started > self.max_deliveries:
             message.fail()
             raise DeliveryLimitExceeded(
                 f"exceeded {self.max_deliveries} deliveries (worker crashed while processing)"
             )
-        if started > 1:
-            log.warning("message redelivered after its worker died", delivery=started)
+        log.warning("message redelivered after its worker died", delivery=started)
 
     def after_process_message(self, broker: Broker, message: MessageProxy, **_: Any) -> None:
+        if not getattr(message, "redelivered", False):
+            return
         try:
             self.client.delete(deliveries_key(message.message_id))
         except redis.RedisError as exc:

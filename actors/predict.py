@@ -14,16 +14,17 @@ from typing import Any
 import dramatiq
 import structlog
 
-from actors.contracts import NO_MODEL, ContractError, check_payload
+from actors import runtime
+from actors.contracts import ContractError, check_payload
 from actors.readiness import prepare
-from core.fixtures import InvalidFixture, normalise_fixture
+from core.fixtures import NO_MODEL, InvalidFixture, normalise_fixture
 from ml.errors import ModelNotFound
 from ml.serving import Holder, featurise_fixtures, predict_fixtures
 
 #: Most fixtures one message may carry (a matchday and then some).
 MAX_FIXTURES = 100
 
-serving = Holder()
+serving = Holder(runtime.settings)
 log = structlog.get_logger("footcast.actors.predict")
 
 
@@ -90,4 +91,8 @@ def predict(data: Any) -> dict[str, Any]:
         no_model = {"error": {"code": NO_MODEL, "message": str(exc)}}
         return {"predictions": [no_model] * len(fixtures), "queue_wait_ms": queue_wait_ms}
     current.refresh()
-    return {"predictions": predict_fixtures(current, fixtures), "queue_wait_ms": queue_wait_ms}
+    missed_at = data.get("missed_at")
+    if not isinstance(missed_at, str | None):
+        raise ContractError("missed_at must be a data version (a string)")
+    predictions = predict_fixtures(current, fixtures, missed_at)
+    return {"predictions": predictions, "queue_wait_ms": queue_wait_ms}

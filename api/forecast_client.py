@@ -91,17 +91,23 @@ class ForecastClient:
         except BusUnavailable:
             return None
 
-    def cached(self, fixtures: Sequence[dict[str, Any]]) -> list[dict[str, Any] | None]:
-        """Cached answers of the fixtures under the served versions (None where missing)."""
+    def cached(
+        self, fixtures: Sequence[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any] | None], str | None]:
+        """Cached answers of the fixtures under the served versions (None where missing),
+        and the data version under which none of the missing had a feature entry (None if
+        some had, or no version is known): the worker need not look them up again."""
         record = self.serving()
         if record is None:
             self.metrics.cache.labels("miss").inc(len(fixtures))
-            return [None] * len(fixtures)
+            return [None] * len(fixtures), None
         data_version, model_version = record["data_version"], record["model_version"]
         answers: list[dict[str, Any] | None] = []
+        featured = False
         for entry, prediction in self.cache.lookup(fixtures, data_version, record["model_key"]):
             if entry is None or prediction is None:
                 answers.append(None)
+                featured = featured or entry is not None
                 continue
             answers.append(served_answer(entry, prediction, data_version, cached=True))
         hits = sum(a is not None for a in answers)
@@ -110,17 +116,17 @@ class ForecastClient:
             self.metrics.predictions.labels("cache", model_version).inc(hits)
         if hits < len(answers):
             self.metrics.cache.labels("miss").inc(len(answers) - hits)
-        return answers
+        return answers, None if featured else data_version
 
     def answer(
         self, fixtures: Sequence[dict[str, Any]], kind: str = SINGLE
     ) -> list[dict[str, Any]]:
         """An answer per fixture (a prediction or an error item), blocking on the workers
         for those the cache lacks; ``PredictionTimeout`` past the sync timeout."""
-        answers = self.cached(fixtures)
+        answers, missed_at = self.cached(fixtures)
         missing = [i for i, a in enumerate(answers) if a is None]
         if missing:
-            message = self.send([fixtures[i] for i in missing])
+            message = self.send([fixtures[i] for i in missing], missed_at)
             try:
                 result = self.bus.wait(message, self.timeout_ms)
             except ResultNotReady:
@@ -130,8 +136,10 @@ class ForecastClient:
                 answers[i] = item
         return [a for a in answers if a is not None]
 
-    def send(self, fixtures: Sequence[dict[str, Any]]) -> Message[Any]:
-        return self.bus.send(contracts.predict(list(fixtures), time.time()))
+    def send(
+        self, fixtures: Sequence[dict[str, Any]], missed_at: str | None = None
+    ) -> Message[Any]:
+        return self.bus.send(contracts.predict(list(fixtures), time.time(), missed_at))
 
     def received(self, result: dict[str, Any]) -> list[dict[str, Any]]:
         """A worker's answers, counted as they reach the client."""

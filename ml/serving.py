@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -130,13 +130,20 @@ def fixture_error(exc: Exception, fixture: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _entries(
-    serving: Serving, current: ServingState, fixtures: Sequence[Mapping[str, Any]]
+    serving: Serving,
+    current: ServingState,
+    fixtures: Sequence[Mapping[str, Any]],
+    missed_at: str | None = None,
 ) -> tuple[list[dict[str, Any] | None], list[tuple[str, dict[str, Any]]], list[dict[str, Any]]]:
     """Feature entries of the fixtures, from the cache or computed (in one batch): the
-    entries (None for an error), the fresh ones to cache, and the error items."""
+    entries (None for an error), the fresh ones to cache, and the error items. The cache
+    is not read when the sender just missed them all under the version served
+    (``missed_at``)."""
     cache = serving.cache
     keys = [cache.features_key(current.data_version, f) for f in fixtures]
-    entries: list[dict[str, Any] | None] = cache.get_many(keys)
+    entries: list[dict[str, Any] | None] = (
+        [None] * len(keys) if missed_at == current.data_version else cache.get_many(keys)
+    )
     missing = [i for i, entry in enumerate(entries) if entry is None]
     computed = serving.keeper.entries([fixtures[i] for i in missing], current)
     fresh = []
@@ -164,30 +171,38 @@ def featurise_fixtures(
 
 
 def predict_fixtures(
-    serving: Serving, fixtures: Sequence[Mapping[str, Any]]
+    serving: Serving, fixtures: Sequence[Mapping[str, Any]], missed_at: str | None = None
 ) -> list[dict[str, Any]]:
     """A prediction (or an error item) per fixture, each naming the model version that made
-    it, its inputs and warnings; every prediction is recorded in the prediction log."""
+    it, its inputs and warnings; every prediction is recorded in the prediction log.
+
+    Only fixtures whose features came from the cache look their prediction up: one whose
+    features were just computed is forecast at once (a forecast costs less than the round
+    trip that would almost always miss), so a new fixture costs at most one cache read,
+    and none when the sender just missed it (``missed_at``, as in ``_entries``).
+    """
     cache = serving.cache
     current = serving.keeper.current
-    entries, fresh_features, errors = _entries(serving, current, fixtures)
-    keys = [
-        None if entry is None else cache.prediction_key(current.model.key, entry["hash"])
-        for entry in entries
-    ]
-    found = cache.get_many([k for k in keys if k is not None])
-    predictions = iter(found)
+    entries, fresh_features, errors = _entries(serving, current, fixtures, missed_at)
+    computed = {id(entry) for _, entry in fresh_features}
+    keys = {
+        i: cache.prediction_key(current.model.key, entry["hash"])
+        for i, entry in enumerate(entries)
+        if entry is not None and id(entry) not in computed
+    }
+    found = dict(zip(keys, cache.get_many(list(keys.values())), strict=True))
     items: list[dict[str, Any]] = []
     served: list[tuple[dict[str, Any], dict[str, Any]]] = []
     fresh_predictions = []
-    for entry, key, error in zip(entries, keys, errors, strict=True):
-        if entry is None or key is None:
+    for i, (entry, error) in enumerate(zip(entries, errors, strict=True)):
+        if entry is None:
             items.append(error)
             continue
-        prediction = next(predictions)
+        prediction = found.get(i)
         cached = prediction is not None
         if prediction is None:
             prediction = current.forecast(entry["fixture"], entry["features"], entry["odds"])
+            key = cache.prediction_key(current.model.key, entry["hash"])
             fresh_predictions.append((key, prediction))
         items.append(served_answer(entry, prediction, current.data_version, cached))
         served.append((entry, prediction))
@@ -226,9 +241,10 @@ def record_served(
 
 class Holder:
     """Loads a process's ``Serving`` once, whichever thread asks first, and starts its
-    champion watch."""
+    champion watch; ``settings`` gives the process's settings (the worker's, read once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Callable[[], Settings]) -> None:
+        self._settings = settings
         self._serving: Serving | None = None
         self._lock = threading.Lock()
 
@@ -236,13 +252,13 @@ class Holder:
         """The process's ``Serving`` if it was loaded, without loading it."""
         return self._serving
 
-    def get(self, settings_factory: Any = Settings.from_env) -> Serving:
+    def get(self) -> Serving:
         serving = self._serving
         if serving is None:
             with self._lock:
                 if self._serving is None:
                     started = time.perf_counter()
-                    self._serving = Serving.load(settings_factory())
+                    self._serving = Serving.load(self._settings())
                     log.info("serving loaded", load_s=round(time.perf_counter() - started, 2))
                     threading.Thread(
                         target=self._serving.watch, name="footcast-champion-watch", daemon=True

@@ -2,9 +2,10 @@
 
 Built once per process (``StateKeeper.load``): the champion forecaster from the registry, a
 ``FeatureState`` folded over the store's validated matches (the same walk training uses,
-so serving features are training features), and every known spelling of every team. A
-forecast reads the store only to find the fixture's match and its latest pre-kickoff
-prices (one round trip per batch of fixtures); prices the client sends win over those.
+so serving features are training features), every known spelling of every team, and the
+store's matches with their newest pre-kickoff prices (``StoreIndex``), so a forecast
+places its fixture and reads its prices without a round trip; prices the client sends win
+over those.
 Every answer says what it read (``inputs``) and what the reader should mind (``warnings``).
 
 ``reload_if_changed`` keeps it current without a restart: at most every
@@ -37,8 +38,8 @@ from core.db import connect, open_pool
 from core.settings import Settings
 from etl.competitions import UnknownCompetition, competition_code
 from etl.errors import EtlError, UnknownTeam
-from etl.store.fixtures import FixtureKey, stored_match, stored_matches
-from etl.store.prices import latest_prices, prices_version, results_version
+from etl.store.fixtures import FixtureKey, stored_matches
+from etl.store.prices import pre_kickoff_prices, prices_version, results_version
 from etl.store.reads import MATCH_COLUMNS, load_matches
 from etl.teams import list_aliases, normalise, team_names
 from ml import registry
@@ -108,6 +109,37 @@ class Teams:
 
 
 @dataclass(frozen=True)
+class StoreIndex:
+    """The store's matches and their newest pre-kickoff prices, as of one data version.
+
+    Every match, played or scheduled, by natural key and by id, and the prices a forecast
+    reads (as entry inputs): read in two queries whenever the data version moves, instead
+    of two round trips per forecast.
+    """
+
+    by_key: dict[FixtureKey, int] = dataclasses.field(default_factory=dict)
+    by_id: dict[int, FixtureKey] = dataclasses.field(default_factory=dict)
+    prices: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def read(cls, conn: psycopg.Connection) -> StoreIndex:
+        index = cls()
+        shared: dict[Any, Any] = {}  # one object per team name, code and day: half the memory
+        for match_id, key in stored_matches(conn):
+            key = tuple(shared.setdefault(part, part) for part in key)
+            index.by_key[key] = match_id
+            index.by_id[match_id] = key
+        for match_id, p in pre_kickoff_prices(conn).items():
+            index.prices[match_id] = {
+                "source": "store",
+                "odds": {"home": p.home, "draw": p.draw, "away": p.away},
+                "bookmaker": p.bookmaker,
+                "seen_at": p.seen_at.isoformat(),
+            }
+        return index
+
+
+@dataclass(frozen=True)
 class ServedModel:
     """A registered version and what serving needs to know of it."""
 
@@ -136,6 +168,7 @@ class ServingState:
     #: Date of the last result folded in, per competition (ISO).
     data_through: Mapping[str, str] = dataclasses.field(default_factory=dict)
     folded: str = ""  #: digest of the matches folded into ``state`` (``folded_digest``)
+    stored: StoreIndex = dataclasses.field(default_factory=StoreIndex)
 
     @property
     def model_version(self) -> str:
@@ -352,30 +385,17 @@ class StateKeeper:
     def resolve(
         self, fixture: Mapping[str, Any], current: ServingState | None = None
     ) -> dict[str, Any]:
-        """The fixture with canonical team names and competition code (looked up in the
-        store for ``match_id``); raises ``UnknownTeam``, ``UnknownCompetition``,
+        """The fixture with canonical team names and competition code (with its stored
+        match's id when the store holds it); raises ``UnknownTeam``, ``UnknownCompetition``,
         ``CompetitionNotCovered`` or ``UnknownMatch``."""
         current = current or self.current
         if "match_id" in fixture:
-            with self.connection() as conn:
-                return self._match(conn, int(fixture["match_id"]), current)[0]
-        return current.resolve(fixture)
-
-    def _match(
-        self, conn: psycopg.Connection, match_id: int, current: ServingState
-    ) -> tuple[dict[str, Any], dt.datetime | None]:
-        row = stored_match(conn, match_id)
-        if row is None:
-            raise UnknownMatch(f"no match with id {match_id} in the store")
-        current.check_covered(row["competition"])
-        resolved = {
-            "home_team": row["home_team"],
-            "away_team": row["away_team"],
-            "competition": row["competition"],
-            "kickoff": row["kickoff_date"].isoformat(),
-            "match_id": match_id,
-        }
-        return resolved, row["kickoff_at"]
+            return _stored(current, int(fixture["match_id"]))
+        resolved = current.resolve(fixture)
+        match_id = current.stored.by_key.get(_fixture_key(resolved))
+        if match_id is not None:
+            resolved["match_id"] = match_id
+        return resolved
 
     def entries(
         self, fixtures: Sequence[Mapping[str, Any]], current: ServingState | None = None
@@ -386,39 +406,21 @@ class StateKeeper:
         ``fixture`` is resolved (with ``match_id`` when the store holds the match), ``odds``
         the decimal prices the forecast reads (the request's, else the newest snapshot seen
         before kickoff, else None) and ``hash`` the digest of features and odds that keys
-        the forecast. One store round trip per step for the whole list.
+        the forecast. All from memory: the store is not read.
         """
-        if not fixtures:
-            return []
         current = current or self.current
-        found: list[tuple[dict[str, Any], dt.datetime | None] | MlError | EtlError] = []
-        with self.connection() as conn:
-            for fixture in fixtures:
-                try:
-                    if "match_id" in fixture:
-                        found.append(self._match(conn, int(fixture["match_id"]), current))
-                    else:
-                        found.append((current.resolve(fixture), None))
-                except FIXTURE_ERRORS as exc:
-                    found.append(exc)
-            unplaced = [f[0] for f in found if isinstance(f, tuple) and "match_id" not in f[0]]
-            stored = stored_matches(conn, [_fixture_key(r) for r in unplaced])
-            for resolved in unplaced:
-                match = stored.get(_fixture_key(resolved))
-                if match is not None:
-                    resolved["match_id"] = match[0]
-            prices = _store_prices(conn, [f for f in found if isinstance(f, tuple)])
         entries: list[dict[str, Any] | MlError | EtlError] = []
-        for fixture, item in zip(fixtures, found, strict=True):
-            if not isinstance(item, tuple):
-                entries.append(item)
+        for fixture in fixtures:
+            try:
+                resolved = self.resolve(fixture, current)
+            except FIXTURE_ERRORS as exc:
+                entries.append(exc)
                 continue
-            resolved = item[0]
             priced: dict[str, Any] | None = None
             if "prices" in fixture:
                 priced = {"source": "request", "odds": dict(fixture["prices"])}
-            elif resolved.get("match_id") in prices:
-                priced = prices[resolved["match_id"]]
+            elif "match_id" in resolved:
+                priced = current.stored.prices.get(resolved["match_id"])
             features = current.features(resolved)
             inputs, warnings = current.inputs(resolved, priced)
             odds: dict[str, float] | None = None if priced is None else priced["odds"]
@@ -490,8 +492,10 @@ class StateKeeper:
         if new_results or _feature_config(model.forecaster) != _feature_config(current.forecaster):
             self.current = _serving_state(self.settings, model, current)
         else:  # new prices or fixtures only: the state stays, the keys move
+            with self.connection() as conn:
+                stored = StoreIndex.read(conn)
             self.current = dataclasses.replace(
-                current, model=model, data_version=data, loaded_at=time.time()
+                current, model=model, data_version=data, loaded_at=time.time(), stored=stored
             )
         log.info(
             "serving state reloaded",
@@ -511,27 +515,20 @@ def _fixture_key(resolved: Mapping[str, Any]) -> FixtureKey:
     )
 
 
-def _store_prices(
-    conn: psycopg.Connection, found: Sequence[tuple[dict[str, Any], dt.datetime | None]]
-) -> dict[int, dict[str, Any]]:
-    """The newest 1X2 snapshot of each stored match seen before its kickoff (its time when
-    known, else the start of its day, UTC), as entry inputs."""
-    by_kickoff: dict[dt.datetime, list[int]] = {}
-    for resolved, kickoff_at in found:
-        if "match_id" in resolved:
-            day = dt.date.fromisoformat(resolved["kickoff"])
-            before = kickoff_at or dt.datetime.combine(day, dt.time(), dt.UTC)
-            by_kickoff.setdefault(before, []).append(resolved["match_id"])
-    priced: dict[int, dict[str, Any]] = {}
-    for before, ids in by_kickoff.items():
-        for match_id, p in latest_prices(conn, ids, before=before).items():
-            priced[match_id] = {
-                "source": "store",
-                "odds": {"home": p.home, "draw": p.draw, "away": p.away},
-                "bookmaker": p.bookmaker,
-                "seen_at": p.seen_at.isoformat(),
-            }
-    return priced
+def _stored(current: ServingState, match_id: int) -> dict[str, Any]:
+    """The stored match ``match_id`` as a resolved fixture; ``UnknownMatch`` if none."""
+    key = current.stored.by_id.get(match_id)
+    if key is None:
+        raise UnknownMatch(f"no match with id {match_id} in the store")
+    code, home, away, day = key
+    current.check_covered(code)
+    return {
+        "home_team": home,
+        "away_team": away,
+        "competition": code,
+        "kickoff": day.isoformat(),
+        "match_id": match_id,
+    }
 
 
 def _feature_config(forecaster: Forecaster) -> Any:
@@ -553,10 +550,11 @@ def _serving_state(
 ) -> ServingState:
     with connect(settings) as conn:
         state, teams, data, through, folded = build_state(conn, model.forecaster, previous)
+        stored = StoreIndex.read(conn)
     log.info(
         "serving state loaded",
         model_version=model.version,
         data_version=data,
         teams=len(teams.by_spelling),
     )
-    return ServingState(model, state, teams, data, time.time(), through, folded)
+    return ServingState(model, state, teams, data, time.time(), through, folded, stored)

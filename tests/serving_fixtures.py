@@ -120,6 +120,7 @@ class Api:
     """A running API: calls return (status, headers, JSON body)."""
 
     base: str
+    settings: Settings  #: the stack's, broker included
 
     def call(
         self, method: str, path: str, body: Any = None, raw: bytes | None = None, **headers: str
@@ -178,7 +179,7 @@ def running_stack(
         while not all(s.consumers for s in queue_status(settings, queues).values()):
             assert worker.poll() is None and time.monotonic() < deadline, "worker not consuming"
             time.sleep(0.2)
-        yield Api(f"http://127.0.0.1:{port}")
+        yield Api(f"http://127.0.0.1:{port}", settings)
     finally:
         discard(api, worker)
 

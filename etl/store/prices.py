@@ -1,4 +1,4 @@
-"""Pre-kickoff prices as plain rows: serving reads them per request and must stay cheap."""
+"""Pre-kickoff prices as plain rows (no pandas): what serving holds in memory."""
 
 from __future__ import annotations
 
@@ -25,29 +25,31 @@ class Prices:
     seen_at: dt.datetime
 
 
-def latest_prices(
-    conn: psycopg.Connection,
-    match_ids: Iterable[int],
-    *,
-    before: dt.datetime | None = None,
+def pre_kickoff_prices(
+    conn: psycopg.Connection, match_ids: Iterable[int] | None = None
 ) -> dict[int, Prices]:
-    """The newest 1X2 snapshot of each match, seen before ``before`` (default: any time).
+    """The newest 1X2 snapshot of each match (of ``match_ids``; default every match) seen
+    before its kickoff: its time when known, else the start of its day, UTC.
 
     Among the snapshots of the newest reading, ``PRICE_PREFERENCE`` picks the bookmaker;
     a match with no complete price of a preferred bookmaker is left out, and so are the
-    snapshots of a quarantined batch.
+    snapshots of a quarantined batch. One query for every match: serving holds the answer
+    in memory and reads it again only when the prices' version moves.
     """
     rows = conn.execute(
         "SELECT DISTINCT ON (p.match_id) p.match_id, p.home, p.draw, p.away, p.bookmaker,"
-        " p.seen_at FROM price_snapshots p"
-        " WHERE p.match_id = ANY(%(ids)s) AND p.market = '1x2'"
-        " AND p.bookmaker = ANY(%(books)s)"
+        " p.seen_at FROM price_snapshots p JOIN matches m ON m.id = p.match_id"
+        " WHERE p.market = '1x2' AND p.bookmaker = ANY(%(books)s)"
+        " AND (%(ids)s::bigint[] IS NULL OR p.match_id = ANY(%(ids)s))"
         " AND p.home > 1 AND p.draw > 1 AND p.away > 1"
-        " AND (%(before)s::timestamptz IS NULL OR p.seen_at < %(before)s)"
+        " AND p.seen_at < coalesce(m.kickoff_at, m.kickoff_date::timestamp AT TIME ZONE 'UTC')"
         " AND NOT EXISTS (SELECT 1 FROM ingest_batches b"
         "   WHERE b.id = p.batch_id AND b.status = 'quarantined')"
         " ORDER BY p.match_id, p.seen_at DESC, array_position(%(books)s, p.bookmaker)",
-        {"ids": [int(i) for i in match_ids], "books": list(PRICE_PREFERENCE), "before": before},
+        {
+            "ids": None if match_ids is None else [int(i) for i in match_ids],
+            "books": list(PRICE_PREFERENCE),
+        },
     ).fetchall()
     return {
         int(match_id): Prices(float(home), float(draw), float(away), bookmaker, seen_at)

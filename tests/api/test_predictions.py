@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from cli.ingest import announce_data_changed
 from core.db import connect
 from tests.serving_fixtures import FIXTURE, running_stack, serving_settings, serving_world, stack
 
@@ -189,6 +190,18 @@ def test_past_the_sync_timeout_a_504_names_the_task_to_poll(serving_settings, tm
     assert polled["status"] == "done"
 
 
+def _listed_priced(stack, path, timeout_s=30.0):
+    """The one fixture ``path`` lists, once the workers have folded its prices in."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status, _, body = stack.call("GET", path)
+        assert status == 200
+        [listed] = body["fixtures"]
+        if listed["prediction"]["inputs"]["prices"] == "store" or time.monotonic() > deadline:
+            return listed
+        time.sleep(0.2)
+
+
 def test_upcoming_fixtures_are_listed_with_their_predictions(stack, serving_world):
     with connect(serving_world) as conn:
         conn.execute(
@@ -205,9 +218,8 @@ def test_upcoming_fixtures_are_listed_with_their_predictions(stack, serving_worl
             " ON CONFLICT DO NOTHING"
         )
         conn.commit()
-    status, _, body = stack.call("GET", "/v1/fixtures?competition=E0&from=2024-08-01&to=2024-08-31")
-    assert status == 200
-    [listed] = body["fixtures"]
+    announce_data_changed(stack.settings, [0])  # as a fixtures import does
+    listed = _listed_priced(stack, "/v1/fixtures?competition=E0&from=2024-08-01&to=2024-08-31")
     assert (listed["home_team"], listed["away_team"], listed["kickoff"]) == (
         "Chelsea",
         "Arsenal",

@@ -9,7 +9,7 @@ from etl.errors import ParseError
 from etl.fixtures import import_fixtures
 from etl.history import import_file
 from etl.store import get_batch
-from etl.store.prices import latest_prices
+from etl.store.prices import pre_kickoff_prices
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ def test_a_fixtures_file_stores_scheduled_matches_with_1x2_over_under_and_handic
     assert snapshots["1x2", "PS", AS_OF][:3] == (1.81, 4.26, 4.0)
     assert snapshots["ou2.5", "PS", AS_OF][3:5] == (1.51, 2.65)
     assert snapshots["ah", "Avg", AS_OF] == (2.05, None, 1.82, None, None, -0.75)
-    prices = latest_prices(conn, [match_id])[match_id]
+    prices = pre_kickoff_prices(conn, [match_id])[match_id]
     assert (prices.bookmaker, prices.home, prices.seen_at) == ("PS", 1.81, AS_OF)
     batch = get_batch(conn, result.batch_id)
     assert batch.batch_key == MARCH and batch.raw_page_id is not None
@@ -120,7 +120,7 @@ def test_re_importing_the_same_bytes_changes_nothing(conn, base):
     assert _counts(conn) == before
 
 
-def test_two_downloads_keep_two_snapshots_and_latest_prices_reads_the_newest_before_a_time(
+def test_two_downloads_keep_two_snapshots_and_the_newest_seen_before_kickoff_is_read(
     conn, base, tmp_path, shared_data
 ):
     import_fixtures(conn, base, path=MARCH, as_of=AS_OF)
@@ -136,9 +136,11 @@ def test_two_downloads_keep_two_snapshots_and_latest_prices_reads_the_newest_bef
     snapshots = _snapshots(conn, match_id).items()
     pinnacle = {key[2]: prices[:3] for key, prices in snapshots if key[:2] == ("1x2", "PS")}
     assert pinnacle == {AS_OF: (1.81, 4.26, 4.0), later: (1.75, 4.4, 4.3)}
-    assert latest_prices(conn, [match_id])[match_id].home == 1.75
-    assert latest_prices(conn, [match_id], before=later)[match_id].home == 1.81
-    assert latest_prices(conn, [match_id], before=AS_OF) == {}
+    assert pre_kickoff_prices(conn, [match_id])[match_id].home == 1.75
+    after_kickoff = datetime(2024, 3, 30, 13, 0, tzinfo=UTC)
+    import_fixtures(conn, base, path=MARCH, as_of=after_kickoff)
+    assert pre_kickoff_prices(conn, [match_id])[match_id].home == 1.75
+    assert pre_kickoff_prices(conn)[match_id] == pre_kickoff_prices(conn, [match_id])[match_id]
 
 
 def test_a_fixture_moved_to_another_day_moves_its_row_and_keeps_its_prices(
@@ -185,4 +187,4 @@ def test_implausible_prices_quarantine_the_batch_and_are_never_served(conn, tmp_
     assert result.status == "quarantined"
     assert "odds" in get_batch(conn, result.batch_id).reason
     match_id = _match_id(conn, "Newcastle United", "West Ham United")
-    assert latest_prices(conn, [match_id]) == {}
+    assert pre_kickoff_prices(conn, [match_id]) == {}

@@ -26,6 +26,21 @@ def test_a_prediction_is_computed_once_then_read_from_the_cache(serving):
     assert second["model"]["version"] == serving.keeper.model_version
 
 
+def test_a_worker_trusts_a_miss_its_sender_just_saw_under_the_version_it_serves(serving):
+    """The sender found no feature entry under ``missed_at``: the worker does not read the
+    cache again (a planted entry is not read), unless it serves another version."""
+    fixture = {**FIXTURE, "kickoff": "2030-01-06"}
+    key = serving.cache.features_key(serving.keeper.data_version, fixture)
+    [entry] = featurise_fixtures(serving, [fixture])
+    planted = {**entry, "warnings": ["planted"]}
+    serving.cache.store([(key, planted)])
+    [trusted] = predict_fixtures(serving, [fixture], missed_at=serving.keeper.data_version)
+    assert trusted["warnings"] == entry["warnings"] and trusted["cached"] is False
+    serving.cache.store([(key, planted)])  # the computed entry replaced it
+    [looked_up] = predict_fixtures(serving, [fixture], missed_at="another-version")
+    assert looked_up["warnings"] == ["planted"]
+
+
 def test_features_are_cached_per_fixture_with_every_feature(serving):
     fixture = {**FIXTURE, "kickoff": "2030-01-12"}
     [entry] = featurise_fixtures(serving, [fixture])

@@ -77,7 +77,8 @@ def test_new_prices_move_the_data_version_at_once_without_folding_the_results_ag
     with connect(serving_world) as conn:
         conn.execute(
             "INSERT INTO price_snapshots (match_id, seen_at, bookmaker, market, home, draw, away)"
-            " VALUES (1, '2030-01-01', 'B365', '1x2', 2.0, 3.5, 4.0)"
+            " SELECT 1, kickoff_date - 1, 'B365', '1x2', 2.0, 3.5, 4.0 FROM matches WHERE id = 1"
+            " UNION ALL SELECT 1, '2030-01-01', 'B365', '1x2', 9.0, 9.0, 9.0"
         )
         conn.commit()
     try:
@@ -87,9 +88,12 @@ def test_new_prices_move_the_data_version_at_once_without_folding_the_results_ag
         assert results == before.data_version.partition(".")[0]
         assert prices != before.data_version.partition(".")[2]
         assert after.state is before.state and after.model_version == before.model_version
+        # the prices a forecast reads moved with the version; one seen after kickoff never
+        assert 1 not in before.stored.prices
+        assert after.stored.prices[1]["odds"] == {"home": 2.0, "draw": 3.5, "away": 4.0}
     finally:
         with connect(serving_world) as conn:
-            conn.execute("DELETE FROM price_snapshots WHERE seen_at = '2030-01-01'")
+            conn.execute("DELETE FROM price_snapshots WHERE match_id = 1")
             conn.commit()
 
 
