@@ -13,15 +13,6 @@ from dramatiq import Message
 
 from actors.errors import ContractError as ContractError
 
-# the error item codes a ``predict`` result may hold (``core.fixtures``), named by contract
-from core.fixtures import COMPETITION_NOT_COVERED as COMPETITION_NOT_COVERED
-from core.fixtures import INVALID_FIXTURE as INVALID_FIXTURE
-from core.fixtures import NO_MODEL as NO_MODEL
-from core.fixtures import SAME_TEAM as SAME_TEAM
-from core.fixtures import UNKNOWN_COMPETITION as UNKNOWN_COMPETITION
-from core.fixtures import UNKNOWN_MATCH as UNKNOWN_MATCH
-from core.fixtures import UNKNOWN_TEAM as UNKNOWN_TEAM
-
 #: Payload schema version; a worker dead-letters a message whose version it does not know.
 SCHEMA_VERSION = 1
 

@@ -12,10 +12,10 @@ from typing import Any
 import falcon
 import structlog
 
-from actors import contracts
 from actors.errors import ActorFailed, BusUnavailable, ContractError, NoConsumer, ResultNotReady
+from core import fixtures
 from core.errors import StoreUnavailable
-from core.fixtures import InvalidFixture, SameTeam
+from core.fixtures import IMPLAUSIBLE_PRICES, ImplausiblePrices, InvalidFixture, SameTeam
 
 #: Seconds a client should wait before retrying after a 503.
 RETRY_AFTER_S = 1
@@ -31,14 +31,15 @@ STATUS_OF_CODE: dict[str, int] = {
     "invalid_body": 422,
     "invalid_field": 422,
     "invalid_message": 422,
-    contracts.UNKNOWN_TEAM: 404,
-    contracts.UNKNOWN_COMPETITION: 404,
-    contracts.UNKNOWN_MATCH: 404,
-    contracts.SAME_TEAM: 404,
-    contracts.INVALID_FIXTURE: 404,
-    contracts.COMPETITION_NOT_COVERED: 422,  # known, but not one the champion forecasts
+    IMPLAUSIBLE_PRICES: 422,  # each price well formed, the three together not one market's
+    fixtures.UNKNOWN_TEAM: 404,
+    fixtures.UNKNOWN_COMPETITION: 404,
+    fixtures.UNKNOWN_MATCH: 404,
+    fixtures.SAME_TEAM: 404,
+    fixtures.INVALID_FIXTURE: 404,
+    fixtures.COMPETITION_NOT_COVERED: 422,  # known, but not one the champion forecasts
     "actor_failed": 502,
-    contracts.NO_MODEL: 503,
+    fixtures.NO_MODEL: 503,
     "no_worker": 503,
     "broker_unavailable": 503,
     "results_unavailable": 503,
@@ -79,9 +80,9 @@ def coded_error(
 
 def item_error(error: dict[str, Any]) -> ApiError:
     """A worker's error item for a fixture it could not forecast, as the client's answer."""
-    code = error.get("code", contracts.INVALID_FIXTURE)
+    code = error.get("code", fixtures.INVALID_FIXTURE)
     if code not in STATUS_OF_CODE:
-        code = contracts.INVALID_FIXTURE
+        code = fixtures.INVALID_FIXTURE
     extra: dict[str, Any] = {k: error[k] for k in ("candidates", "competitions") if k in error}
     return coded_error(code, error.get("message", code), field=error.get("field"), extra=extra)
 
@@ -151,8 +152,8 @@ def _invalid_fixture(
     req: falcon.Request, resp: falcon.Response, exc: Exception, params: Any
 ) -> None:
     assert isinstance(exc, InvalidFixture)
-    if isinstance(exc, SameTeam):
-        raise coded_error(contracts.SAME_TEAM, str(exc), field=exc.field)
+    if isinstance(exc, SameTeam | ImplausiblePrices):  # well formed, refused for what it says
+        raise coded_error(exc.code, str(exc), field=exc.field)
     raise invalid_field(exc.field, str(exc))
 
 

@@ -28,6 +28,8 @@ from core.errors import StoreUnavailable
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: Latency buckets (s): sub-millisecond cache hits up to the sync timeout.
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0)
+#: How long an API process reuses the quality metrics it read from the store (s).
+QUALITY_TTL_S = 60.0
 
 log = structlog.get_logger("footcast.metrics")
 
@@ -99,6 +101,7 @@ class StateCollector(Collector):
         self.queues = queues
         self.newest_data = newest_data
         self.quality = quality
+        self._quality_read: tuple[float, dict[str, Any]] | None = None
 
     def collect(self) -> Iterator[Metric]:
         model = GaugeMetricFamily(
@@ -171,11 +174,7 @@ class StateCollector(Collector):
         drift_fixtures = GaugeMetricFamily(
             "footcast_feature_drift_fixtures", "Fixtures the latest drift check compared"
         )
-        try:
-            live = self.quality()
-        except StoreUnavailable as exc:
-            log.warning("quality metrics unavailable", error=str(exc))
-            live = {"scored": [], "logged": {}, "drift": None}
+        live = self._live()
         if live["drift"] is not None:
             for feature, value in live["drift"]["psi"].items():
                 drift.add_metric([feature], float(value))
@@ -188,6 +187,21 @@ class StateCollector(Collector):
         for competition, count in live["logged"].items():
             logged.add_metric([competition], float(count))
         yield from (matches, rps, logged, drift, drift_fixtures)
+
+    def _live(self) -> dict[str, Any]:
+        """``quality()``, read again at most every ``QUALITY_TTL_S``: the scoreboard moves
+        when matches finish, and rebuilding it at every scrape of every API process would
+        cost a 30-day walk of the prediction log each time."""
+        now = time.monotonic()
+        if self._quality_read is not None and now - self._quality_read[0] < QUALITY_TTL_S:
+            return self._quality_read[1]
+        try:
+            live = self.quality()
+        except StoreUnavailable as exc:
+            log.warning("quality metrics unavailable", error=str(exc))
+            return {"scored": [], "logged": {}, "drift": None}
+        self._quality_read = (now, live)
+        return live
 
 
 class MetricsResource:

@@ -53,7 +53,15 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["code", "message"],
         "properties": {
-            "code": _STR,
+            "code": {
+                "type": "string",
+                "description": "What went wrong, one HTTP status per code. A request this "
+                "document allows (in a body of at most 64 KiB) is refused only for what it "
+                "names, with `unknown_team`, `unknown_competition`, `unknown_match`, "
+                "`same_team`, `unknown_prediction` (404), `competition_not_covered` or "
+                "`implausible_prices` (422); any other 4xx code says it broke a rule stated "
+                "here",
+            },
             "message": _STR,
             "field": _STR,
             "candidates": {"type": "array", "items": _STR},
@@ -120,8 +128,11 @@ SCHEMAS: dict[str, Any] = {
     "Prices": {
         "type": "object",
         "description": "Decimal 1X2 prices for the forecast to read instead of the store's "
-        "latest pre-kickoff snapshot. Each above 1.0; the overround (1/home + 1/draw + "
-        "1/away) between 0.9 and 1.5, else 422 naming the field (`prices.home`).",
+        "latest pre-kickoff snapshot. Each above 1.0 (else 422 `invalid_field` naming it, "
+        "`prices.home`). The overround (1/home + 1/draw + 1/away) must lie between 0.9 and "
+        "1.5, a rule across the three that this schema cannot state: outside it (or with a "
+        "price too large for a double) the request is refused with 422 `implausible_prices` "
+        "naming the field.",
         "required": ["home", "draw", "away"],
         "additionalProperties": False,
         "properties": {
@@ -418,9 +429,10 @@ def document() -> dict[str, Any]:
             405: "Method not allowed",
             413: "Body over 64 KiB",
             415: "Body not sent as application/json",
-            422: "A field is missing or invalid (named in `field`), or the fixture's "
-            "competition is not one the served model was trained on (`competition_not_covered`"
-            ", naming those it covers in `competitions`)",
+            422: "A field is missing or invalid (`invalid_field`, naming it in `field`); the "
+            "fixture's `prices` imply an overround outside 0.9-1.5 (`implausible_prices`); or "
+            "its competition is not one the served model was trained on "
+            "(`competition_not_covered`, naming those it covers in `competitions`)",
             502: "The worker failed for good",
             503: (
                 "Broker, results backend or store unavailable, or no worker serves the queue"

@@ -25,6 +25,9 @@ UNKNOWN_MATCH = "unknown_match"
 COMPETITION_NOT_COVERED = "competition_not_covered"
 SAME_TEAM = "same_team"
 INVALID_FIXTURE = "invalid_fixture"
+#: The code of request prices of no one market: their overround out of bounds, or a price
+#: too large for a double (the API answers it, 422).
+IMPLAUSIBLE_PRICES = "implausible_prices"
 
 NAME_FIELDS = ("home_team", "away_team", "competition")
 KNOWN_FIELDS = frozenset({*NAME_FIELDS, "kickoff", "match_id", "prices"})
@@ -39,10 +42,12 @@ NAME_PATTERN = "[0-9A-Za-z]"
 #: Kickoffs outside these years are typos, not fixtures.
 KICKOFF_YEARS = (1990, 2100)
 #: A kickoff as the API document describes it and the API checks it: an ISO date of those
-#: years, optionally with a time and offset.
+#: years, optionally with a time and offset. 29 February only in leap years (2100 is not
+#: one), so that every date the document allows is one the API can read.
 KICKOFF_PATTERN = (
-    r"^(199\d|20\d\d|2100)-"
-    r"((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2\d))"
+    r"^((199\d|20\d\d|2100)-"
+    r"((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2[0-8]))"
+    r"|(199[26]|20([02468][048]|[13579][26]))-02-29)"
     r"(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?)?$"
 )
 #: Largest match id (the store's ids are PostgreSQL bigints).
@@ -66,6 +71,15 @@ class SameTeam(InvalidFixture):
     def item(self) -> dict[str, Any]:
         """This error as a batch item, in the shape of the API's error body."""
         return {"error": {"code": self.code, "message": str(self), "field": self.field}}
+
+
+class ImplausiblePrices(InvalidFixture):
+    """Raised for prices each well formed that are no one market's: their overround is out of
+    bounds (a rule across the three that JSON Schema cannot state) or one is too large for a
+    double. The API document describes it in words, and the refusal has a code of its own,
+    telling it from a malformed field."""
+
+    code = IMPLAUSIBLE_PRICES
 
 
 def today_utc() -> dt.date:
@@ -103,11 +117,16 @@ def _prices(value: Any, field: str) -> dict[str, float]:
             )
         if price != price or price == float("inf"):
             raise InvalidFixture(f"{field}.{name}", f"{field}.{name} must be a finite number")
-        prices[name] = float(price)
+        try:
+            prices[name] = float(price)
+        except OverflowError:  # a JSON integer past any double: a number, but no market's price
+            raise ImplausiblePrices(
+                f"{field}.{name}", f"{field}.{name} is too large to be a decimal price"
+            ) from None
     overround = sum(1.0 / p for p in prices.values())
     low, high = OVERROUND_BOUNDS
     if not low <= overround <= high:
-        raise InvalidFixture(
+        raise ImplausiblePrices(
             field,
             f"{field} imply an overround of {overround:.3f} (1/home + 1/draw + 1/away);"
             f" it must lie between {low} and {high}",

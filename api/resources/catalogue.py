@@ -6,12 +6,11 @@ import datetime as dt
 
 import falcon
 
-from actors.contracts import NO_MODEL
 from api.errors import coded_error, invalid_field
 from api.forecast_client import BATCH, ForecastClient
 from api.store import StoreReader
 from api.validation import competition_param, date_param
-from core.fixtures import today_utc
+from core.fixtures import NO_MODEL, today_utc
 from ml.backtest_paths import by_path
 
 #: Default and largest number of fixtures one page lists.

@@ -63,8 +63,6 @@ def test_broker_down_is_a_quick_503_for_sync_async_and_batch_predictions(no_brok
         ({**FIXTURE, "prices": {"home": 2.1, "draw": "3.4", "away": 3.6}}, "prices.draw"),
         ({**FIXTURE, "prices": {"home": 2.1, "draw": 3.4}}, "prices.away"),
         ({**FIXTURE, "prices": {"home": 2.1, "draw": 3.4, "away": 3.6, "x": 2}}, "prices.x"),
-        ({**FIXTURE, "prices": {"home": 1.2, "draw": 1.5, "away": 1.9}}, "prices"),
-        ({**FIXTURE, "prices": {"home": 9.0, "draw": 9.0, "away": 9.0}}, "prices"),
         ({"match_id": 12, "prices": [2.1, 3.4, 3.6]}, "prices"),
     ],
 )
@@ -76,6 +74,22 @@ def test_an_invalid_fixture_is_a_422_naming_the_field(no_broker, body, field):
         "message": resp.json["error"]["message"],
         "field": field,
     }
+
+
+@pytest.mark.parametrize(
+    "prices", [{"home": 1.2, "draw": 1.5, "away": 1.9}, {"home": 9.0, "draw": 9.0, "away": 9.0}]
+)
+def test_prices_of_no_one_market_are_a_422_of_their_own_code(no_broker, prices):
+    """Each price is valid, so the document allows them: the code tells the refusal apart."""
+    resp = _call(no_broker, "POST", "/v1/predict", json={**FIXTURE, "prices": prices})
+    assert resp.status_code == 422
+    assert resp.json["error"]["code"] == "implausible_prices"
+    assert resp.json["error"]["field"] == "prices"
+    body = {"fixtures": [FIXTURE, {"match_id": 12, "prices": prices}]}
+    resp = _call(no_broker, "POST", "/v1/predictions/batch", json=body)
+    assert resp.status_code == 422
+    assert resp.json["error"]["code"] == "implausible_prices"
+    assert resp.json["error"]["field"] == "fixtures[1].prices"
 
 
 def test_a_batch_names_the_fixture_at_fault(no_broker):
@@ -156,20 +170,20 @@ def test_a_competition_parameter_must_match_the_documented_pattern_to_its_end(no
 
 
 def test_every_item_code_of_the_contracts_has_one_status_and_a_503_says_when_to_retry():
-    from actors import contracts
     from api.errors import STATUS_OF_CODE, coded_error, item_error
+    from core import fixtures
 
     codes = [
-        contracts.NO_MODEL,
-        contracts.UNKNOWN_TEAM,
-        contracts.UNKNOWN_COMPETITION,
-        contracts.UNKNOWN_MATCH,
-        contracts.SAME_TEAM,
-        contracts.INVALID_FIXTURE,
+        fixtures.NO_MODEL,
+        fixtures.UNKNOWN_TEAM,
+        fixtures.UNKNOWN_COMPETITION,
+        fixtures.UNKNOWN_MATCH,
+        fixtures.SAME_TEAM,
+        fixtures.INVALID_FIXTURE,
     ]
     assert all(code in STATUS_OF_CODE for code in codes)
-    assert coded_error(contracts.NO_MODEL, "none yet").headers["Retry-After"] == "1"
-    answer = item_error({"code": contracts.UNKNOWN_TEAM, "message": "?", "candidates": ["A"]})
+    assert coded_error(fixtures.NO_MODEL, "none yet").headers["Retry-After"] == "1"
+    answer = item_error({"code": fixtures.UNKNOWN_TEAM, "message": "?", "candidates": ["A"]})
     assert (answer.status_code, answer.extra) == (404, {"candidates": ["A"]})
     assert item_error({"code": "made_up", "message": "?"}).status_code == 404
 

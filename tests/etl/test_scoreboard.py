@@ -244,3 +244,17 @@ def test_the_live_scoreboard_and_the_prediction_log_are_exported_as_metrics(stor
             value = float(text.split(series, 1)[1].split()[0])
             assert value == pytest.approx(overall[source]["rps"], abs=1e-12)
     assert 'footcast_predictions_logged{competition="E0"} 1.0' in text
+
+
+def test_the_quality_metrics_are_read_from_the_store_at_most_once_a_minute():
+    reads = []
+
+    def quality():
+        reads.append(1)
+        return {"scored": [], "logged": {"E0": len(reads)}, "drift": None}
+
+    registry = CollectorRegistry()
+    registry.register(StateCollector(lambda: None, dict, list, quality))
+    first, second = (generate_latest(registry).decode() for _ in range(2))
+    assert len(reads) == 1 and first == second
+    assert 'footcast_predictions_logged{competition="E0"} 1.0' in second
