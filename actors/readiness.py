@@ -12,6 +12,7 @@ process died is ignored by the probe.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable
@@ -30,6 +31,13 @@ log = structlog.get_logger("footcast.readiness")
 def prepare(preparation: Callable[[], object]) -> None:
     """Make readiness wait for ``preparation`` (which blocks until its part can serve)."""
     PREPARATIONS.append(preparation)
+
+
+def freeze_loaded() -> None:
+    """Leave what the process has loaded (libraries, the champion, the feature state) out of
+    the cyclic collector: they live as long as the process, and walking a quarter of a
+    million objects at every full collection paused every thread for about 150 ms."""
+    gc.freeze()
 
 
 def ready_path(directory: str | Path, pid: int | None = None) -> Path:
@@ -64,6 +72,7 @@ class ReadyFile(Middleware):
     def _prepare(self) -> None:
         for preparation in PREPARATIONS:
             preparation()
+        freeze_loaded()
 
     def _prepare_then_mark(self) -> None:
         self._prepare()

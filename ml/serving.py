@@ -15,6 +15,7 @@ when a worker first served them.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -74,6 +75,7 @@ class Serving:
             log.warning("champion check failed; serving on", error=str(exc))
             return False
         if changed:
+            gc.freeze()  # the new state lives until the next one: out of the collector's walks
             self.publish()
         return changed
 
