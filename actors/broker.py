@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dramatiq
+import orjson
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.encoder import JSONEncoder, MessageData
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
@@ -28,8 +30,27 @@ DEFAULT_MAX_BACKOFF_MS = 60_000
 DEFAULT_TIME_LIMIT_MS = 60_000
 
 
+class ResultEncoder(JSONEncoder):
+    """JSON by orjson: a batch's result (a hundred forecasts) took 2 ms to encode with the
+    standard library and as long again to decode. Anything orjson cannot write or read
+    (a NaN written by the standard library, say) goes through the standard library."""
+
+    def encode(self, data: MessageData) -> bytes:
+        try:
+            return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+        except TypeError:
+            return super().encode(data)
+
+    def decode(self, data: bytes) -> MessageData:
+        try:
+            decoded: MessageData = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return super().decode(data)
+        return decoded
+
+
 def results_backend(settings: Settings) -> RedisBackend:
-    return RedisBackend(client=results_client(settings))
+    return RedisBackend(client=results_client(settings), encoder=ResultEncoder())
 
 
 def build_broker(settings: Settings) -> RabbitmqBroker:

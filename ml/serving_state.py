@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import psycopg
 import structlog
@@ -261,9 +262,8 @@ class ServingState:
             {"home": int(h), "away": int(a), "p": round(float(p), DECIMALS)}
             for h, a, p in raw["top_scores"]
         ]
-        forecast["score_grid"] = [
-            [round(float(p), DECIMALS) for p in row] for row in raw["score_grid"]
-        ]
+        grid = np.asarray(raw["score_grid"], dtype=float)
+        forecast["score_grid"] = np.round(grid, DECIMALS).tolist()
         return {
             "model": {"name": registry.MODEL_NAME, "version": self.model_version},
             "forecast": forecast,

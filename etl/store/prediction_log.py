@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg.types.json import Jsonb
 
@@ -46,36 +47,38 @@ def inputs_key(inputs: Mapping[str, Any]) -> str:
     return hashlib.sha1(json.dumps(read, sort_keys=True).encode()).hexdigest()[:16]
 
 
+#: The log's columns as one row of arrays: one statement text whatever the batch size, so
+#: the driver parses it once (a VALUES list of a hundred rows took 9 ms to parse each time),
+#: sent in binary (text arrays of JSON cost as much again in quoting).
+_LOG_ROWS = (
+    "INSERT INTO prediction_log (competition, home_team, away_team, kickoff_date, match_id,"
+    " model_version, run_id, inputs_key, inputs, p_home, p_draw, p_away, forecast)"
+    " SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::date[], %b::bigint[],"
+    " %b::text[], %b::text[], %b::text[], %b::jsonb[], %b::float8[], %b::float8[],"
+    " %b::float8[], %b::jsonb[]) ON CONFLICT DO NOTHING"
+)
+
+
 def log_forecasts(conn: psycopg.Connection, served: Sequence[ServedForecast]) -> int:
     """Record forecasts not logged yet; returns how many rows were added. One statement, so
     the rows are written whole or not at all without a transaction of their own, in one
     round trip (serving writes this on every uncached answer)."""
     if not served:
         return 0
-    row = "(" + ", ".join(["%s"] * 13) + ")"
-    params = [
-        value
-        for s in served
-        for value in (
-            s.competition,
-            s.home_team,
-            s.away_team,
-            s.kickoff_date,
-            s.match_id,
-            s.model_version,
-            s.run_id,
-            s.inputs_key,
-            Jsonb(s.inputs),
-            *s.probabilities,
-            Jsonb(s.forecast),
-        )
+    columns = [
+        [s.competition for s in served],
+        [s.home_team for s in served],
+        [s.away_team for s in served],
+        [s.kickoff_date for s in served],
+        [s.match_id for s in served],
+        [s.model_version for s in served],
+        [s.run_id for s in served],
+        [s.inputs_key for s in served],
+        [Jsonb(s.inputs, dumps=orjson.dumps) for s in served],
+        *([s.probabilities[i] for s in served] for i in range(3)),
+        [Jsonb(s.forecast, dumps=orjson.dumps) for s in served],
     ]
-    added = conn.execute(
-        "INSERT INTO prediction_log (competition, home_team, away_team, kickoff_date,"
-        " match_id, model_version, run_id, inputs_key, inputs, p_home, p_draw, p_away,"
-        f" forecast) VALUES {', '.join([row] * len(served))} ON CONFLICT DO NOTHING",
-        params,
-    ).rowcount
+    added = conn.execute(_LOG_ROWS, columns).rowcount
     return max(int(added), 0)
 
 
