@@ -34,6 +34,7 @@ floor's; ``miss_over_floor_c16``: req/s over the floor's; ``miss_p99_over_floor_
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import itertools
 import json
 import os
@@ -246,16 +247,24 @@ def fixtures(settings: Settings) -> list[dict[str, Any]]:
     return pairs
 
 
-def bodies(pairs: list[dict[str, Any]], first_day: int, count: int) -> list[str]:
-    """``count`` distinct fixtures: each pairing on successive kickoff dates."""
+def bodies(pairs: list[dict[str, Any]], first: dt.date, count: int) -> list[str]:
+    """``count`` distinct fixtures: each pairing on successive kickoff dates from ``first``."""
     out = []
-    for day in itertools.count(first_day):
-        date = time.strftime("%Y-%m-%d", time.gmtime(1_735_689_600 + day * 86_400))
+    for day in itertools.count():
+        date = (first + dt.timedelta(days=day)).isoformat()
         for pair in pairs:
             out.append(json.dumps({**pair, "kickoff": date}))
             if len(out) == count:
                 return out
     return out
+
+
+def first_kickoff(settings: Settings) -> dt.date:
+    """The day after the store's last match: fixtures follow the data, as a matchday's do
+    (kickoffs months past it would make every team a newcomer, a path serving rarely takes)."""
+    with connect(settings) as conn:
+        row = conn.execute("SELECT max(kickoff_date) FROM matches").fetchone()
+    return (row[0] if row and row[0] else dt.date.today()) + dt.timedelta(days=1)
 
 
 def post(url: str, body: str) -> dict[str, Any]:
@@ -464,7 +473,7 @@ def main() -> None:
         floor = start_floor(stack, args)
 
         needed = 4000 * args.duration_s
-        misses = bodies(pairs, 0, 2 * needed + 1000 + BATCHES * 100)
+        misses = bodies(pairs, first_kickoff(settings), 2 * needed + 1000 + BATCHES * 100)
         # batches of fixtures nobody asked for, each posted once (wrk would repeat them)
         batches = batch_bodies(misses[-BATCHES * 100 :], 100)
         misses = misses[: -BATCHES * 100]

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from serve import Stack, bench_stack, bodies, fixtures
+from serve import Stack, bench_stack, bodies, first_kickoff, fixtures
 
 from cli.processes import stop
 from core.settings import PROJECT_ROOT
@@ -304,7 +304,8 @@ def soak(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
     total = int(args.rate * args.duration_s)
     per_request = {"sync": 1, "async": 1, "batch": args.batch_size}
     needed = sum(per_request[kinds[i % len(kinds)]] for i in range(total))
-    feed = FixtureFeed(bodies(fixtures(stack.settings), 400, needed + 3 * args.batch_size))
+    first = first_kickoff(stack.settings)
+    feed = FixtureFeed(bodies(fixtures(stack.settings), first, needed + 3 * args.batch_size))
     for kind in MIX:  # the worker's model is loaded and every path answered once
         send(kind, client, Record(), feed, args.batch_size)
 
