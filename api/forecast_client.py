@@ -2,8 +2,7 @@
 
 The API never loads a model. It learns which model and data version the workers serve
 from the serving record (re-read at most every ``SERVING_TTL_S``), looks the fixtures'
-feature entries and then their predictions up in the cache, and sends the misses to
-``predict`` in one message.
+answers up in the cache (one read), and sends the misses to ``predict`` in one message.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from actors import contracts
 from actors.bus import ActorFailed, Bus, BusUnavailable, ResultNotReady
 from api.errors import STATUS_OF_CODE, ApiError
 from api.metrics import Metrics
-from core.cache import Cache, served_answer
+from core.cache import Cache
 from core.serving_record import read_serving
 
 #: How long the serving record read from Redis is trusted (s).
@@ -103,14 +102,7 @@ class ForecastClient:
             self.metrics.cache.labels("miss").inc(len(fixtures))
             return [None] * len(fixtures), None
         data_version, model_version = record["data_version"], record["model_version"]
-        answers: list[dict[str, Any] | None] = []
-        featured = False
-        for entry, prediction in self.cache.lookup(fixtures, data_version, record["model_key"]):
-            if entry is None or prediction is None:
-                answers.append(None)
-                featured = featured or entry is not None
-                continue
-            answers.append(served_answer(entry, prediction, data_version, cached=True))
+        answers, featured = self.cache.lookup(fixtures, data_version, record["model_key"])
         hits = sum(a is not None for a in answers)
         if hits:
             self.metrics.cache.labels("hit").inc(hits)

@@ -9,7 +9,10 @@ Keys carry what makes an entry valid, so an entry can never be read in the wrong
 - ``<ns>prediction:<model version>:<feature hash>`` — a forecast of one feature vector and
   its prices by one model version (a new champion reads other keys; its predecessor's
   entries are dropped by ``drop_predictions``), so a priced and an unpriced answer for one
-  fixture are different entries.
+  fixture are different entries;
+- ``<ns>answer:<model version>:<data version>:<fixture key>`` — the whole answer a worker
+  served for a fixture, so the API answers a repeat in one read instead of two (features,
+  then prediction); dropped with its model's predictions.
 
 ``<ns>`` (``namespace``) names the model registry the versions belong to, so two
 deployments (or test sessions) sharing a Redis never read each other's entries.
@@ -91,6 +94,9 @@ class Cache:
     def prediction_key(self, model_version: str, features_digest: str) -> str:
         return f"{self.prefix}prediction:{model_version}:{features_digest}"
 
+    def answer_key(self, model_version: str, data_version: str, fixture: Mapping[str, Any]) -> str:
+        return f"{self.prefix}answer:{model_version}:{data_version}:{digest(fixture)}"
+
     def _ok(self) -> None:
         self.degraded = False
 
@@ -113,13 +119,15 @@ class Cache:
         self,
         features: Iterable[tuple[str, Mapping[str, Any]]],
         predictions: Iterable[tuple[str, Mapping[str, Any]]] = (),
+        answers: Iterable[tuple[str, Mapping[str, Any]]] = (),
     ) -> None:
-        """Write feature and prediction entries in one round trip, each with its TTL."""
+        """Write feature, prediction and answer entries in one round trip, each with its
+        TTL (an answer lives as long as its prediction)."""
         try:
             pipe = self.client.pipeline(transaction=False)
             for key, value in features:
                 pipe.set(key, orjson.dumps(value), ex=self.feature_ttl_s)
-            for key, value in predictions:
+            for key, value in (*predictions, *answers):
                 pipe.set(key, orjson.dumps(value), ex=self.prediction_ttl_s)
             if len(pipe):
                 pipe.execute()
@@ -130,39 +138,46 @@ class Cache:
 
     def lookup(
         self, fixtures: Sequence[Mapping[str, Any]], data_version: str, model_version: str
-    ) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
-        """(feature entry, prediction entry) of each fixture, in two round trips.
+    ) -> tuple[list[dict[str, Any] | None], bool]:
+        """The served answer of each fixture under these versions (None where missing), and
+        whether any missing one has a feature entry; one round trip.
 
-        A feature entry is ``{"fixture": resolved, "features": {...}, "odds", "hash":
-        digest, "inputs", "warnings"}``; a prediction entry is what the model made of that
-        feature vector and odds.
+        Feature entries are only tested for presence, not decoded: a worker asked for the
+        missing ones need not look them up again when none has one.
         """
-        entries = self.get_many([self.features_key(data_version, f) for f in fixtures])
-        found = [(i, e) for i, e in enumerate(entries) if e is not None]
-        predictions = self.get_many(
-            [self.prediction_key(model_version, e["hash"]) for _, e in found]
+        if not fixtures:
+            return [], False
+        keys = [self.answer_key(model_version, data_version, f) for f in fixtures]
+        keys += [self.features_key(data_version, f) for f in fixtures]
+        try:
+            raw = self.client.mget(keys)
+        except redis.RedisError:
+            self.degraded = True
+            return [None] * len(fixtures), False
+        self._ok()
+        answers = [None if value is None else orjson.loads(value) for value in raw[: len(fixtures)]]
+        featured = any(
+            answer is None and entry is not None
+            for answer, entry in zip(answers, raw[len(fixtures) :], strict=True)
         )
-        out: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = [
-            (e, None) for e in entries
-        ]
-        for (i, entry), prediction in zip(found, predictions, strict=True):
-            out[i] = (entry, prediction)
-        return out
+        return answers, featured
 
     def drop_predictions(self, keep_version: str) -> int:
-        """Delete cached predictions of every model version but ``keep_version``."""
-        keep = self.prediction_key(keep_version, "").encode()
+        """Delete cached predictions and answers of every model version but
+        ``keep_version``."""
         dropped = 0
         try:
-            batch: list[bytes] = []
-            for key in self.client.scan_iter(match=f"{self.prefix}prediction:*", count=DROP_BATCH):
-                if not key.startswith(keep):
-                    batch.append(key)
-                if len(batch) >= DROP_BATCH:
+            for kind in ("prediction", "answer"):
+                keep = f"{self.prefix}{kind}:{keep_version}:".encode()
+                batch: list[bytes] = []
+                for key in self.client.scan_iter(match=f"{self.prefix}{kind}:*", count=DROP_BATCH):
+                    if not key.startswith(keep):
+                        batch.append(key)
+                    if len(batch) >= DROP_BATCH:
+                        dropped += int(self.client.unlink(*batch))
+                        batch = []
+                if batch:
                     dropped += int(self.client.unlink(*batch))
-                    batch = []
-            if batch:
-                dropped += int(self.client.unlink(*batch))
         except redis.RedisError:
             self.degraded = True
             return dropped

@@ -196,6 +196,7 @@ def predict_fixtures(
     items: list[dict[str, Any]] = []
     served: list[tuple[dict[str, Any], dict[str, Any]]] = []
     fresh_predictions = []
+    answers = []
     for i, (entry, error) in enumerate(zip(entries, errors, strict=True)):
         if entry is None:
             items.append(error)
@@ -208,8 +209,10 @@ def predict_fixtures(
             fresh_predictions.append((key, prediction))
         items.append(served_answer(entry, prediction, current.data_version, cached))
         served.append((entry, prediction))
+        key = cache.answer_key(current.model.key, current.data_version, fixtures[i])
+        answers.append((key, {**items[-1], "cached": True}))
     record_served(serving, current, served)
-    cache.store(fresh_features, fresh_predictions)
+    cache.store(fresh_features, fresh_predictions, answers)
     return items
 
 

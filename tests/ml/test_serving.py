@@ -41,6 +41,17 @@ def test_a_worker_trusts_a_miss_its_sender_just_saw_under_the_version_it_serves(
     assert looked_up["warnings"] == ["planted"]
 
 
+def test_a_served_answer_is_read_back_whole_in_one_lookup(serving):
+    cache, current = serving.cache, serving.keeper.current
+    served, unseen, featured = ({**FIXTURE, "kickoff": f"2030-01-0{day}"} for day in (7, 8, 9))
+    [answer] = predict_fixtures(serving, [served])
+    featurise_fixtures(serving, [featured])
+    found, any_featured = cache.lookup([served, unseen], current.data_version, current.model.key)
+    assert found == [{**answer, "cached": True}, None] and any_featured is False
+    assert cache.lookup([featured], current.data_version, current.model.key) == ([None], True)
+    assert cache.lookup([served], current.data_version, "another-model") == ([None], True)
+
+
 def test_features_are_cached_per_fixture_with_every_feature(serving):
     fixture = {**FIXTURE, "kickoff": "2030-01-12"}
     [entry] = featurise_fixtures(serving, [fixture])
@@ -70,10 +81,12 @@ def test_with_the_cache_unreachable_predictions_are_still_made(serving_world, se
 
 def test_dropping_predictions_keeps_only_the_named_models(serving):
     cache = serving.cache
-    cache.store([], [(cache.prediction_key("old-1", "abc"), {"x": 1})])
+    old_answer = cache.answer_key("old-1", serving.keeper.data_version, FIXTURE)
+    cache.store([], [(cache.prediction_key("old-1", "abc"), {"x": 1})], [(old_answer, {"x": 1})])
     current = serving.keeper.current.model.key
     predict_fixtures(serving, [{**FIXTURE, "kickoff": "2030-02-02"}])
-    assert cache.drop_predictions(current) >= 1
+    assert cache.drop_predictions(current) >= 2
     client = redis.Redis.from_url(serving.settings.cache_url)
-    left = [k.decode() for k in client.scan_iter(f"{cache.prefix}prediction:*")]
-    assert left and all(k.startswith(cache.prediction_key(current, "")) for k in left)
+    for kind in ("prediction", "answer"):
+        left = [k.decode() for k in client.scan_iter(f"{cache.prefix}{kind}:*")]
+        assert left and all(k.startswith(f"{cache.prefix}{kind}:{current}:") for k in left)
