@@ -22,6 +22,7 @@ from core.db import connect
 from core.settings import Settings
 from etl.history import available_seasons, import_history
 from etl.migrate import migrate
+from etl.store.summary import row_counts
 
 
 def main() -> None:
@@ -49,17 +50,7 @@ def main() -> None:
             started = time.perf_counter()
             rerun = import_history(conn, settings.football_data_url, files, validate=validate)
             rerun_seconds = time.perf_counter() - started
-            counts = dict(
-                zip(
-                    ("matches", "match_stats", "odds"),
-                    conn.execute(
-                        "SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM match_stats),"
-                        " (SELECT count(*) FROM odds)"
-                    ).fetchone()
-                    or (),
-                    strict=True,
-                )
-            )
+            counts = row_counts(conn)
     finally:
         if not args.keep:
             with psycopg.connect(settings.database_url, autocommit=True) as admin:

@@ -61,6 +61,7 @@ from core.db import connect
 from core.seasons import season_start_year
 from core.settings import PROJECT_ROOT, Settings
 from etl.store.reads import load_matches, load_odds
+from etl.store.summary import last_kickoff, latest_teams
 
 #: wrk script: cycles through a file of request bodies, each thread from its own offset,
 #: and prints latency percentiles as JSON when done.
@@ -228,16 +229,7 @@ def train_champion(settings: Settings) -> str:
 def fixtures(settings: Settings) -> list[dict[str, Any]]:
     """Every pairing of each competition's teams of its last season, shuffled."""
     with connect(settings) as conn:
-        rows = conn.execute(
-            "SELECT DISTINCT c.code, t.name FROM matches m"
-            " JOIN competitions c ON c.id = m.competition_id JOIN seasons s ON s.id = m.season_id"
-            " JOIN teams t ON t.id IN (m.home_team_id, m.away_team_id)"
-            " WHERE s.start_year = (SELECT max(start_year) FROM seasons x"
-            "   WHERE x.competition_id = c.id)"
-        ).fetchall()
-    teams: dict[str, list[str]] = {}
-    for code, name in rows:
-        teams.setdefault(code, []).append(name)
+        teams = latest_teams(conn)
     pairs = [
         {"home_team": h, "away_team": a, "competition": code}
         for code, names in teams.items()
@@ -263,8 +255,8 @@ def first_kickoff(settings: Settings) -> dt.date:
     """The day after the store's last match: fixtures follow the data, as a matchday's do
     (kickoffs months past it would make every team a newcomer, a path serving rarely takes)."""
     with connect(settings) as conn:
-        row = conn.execute("SELECT max(kickoff_date) FROM matches").fetchone()
-    return (row[0] if row and row[0] else dt.date.today()) + dt.timedelta(days=1)
+        last = last_kickoff(conn)
+    return (last or dt.date.today()) + dt.timedelta(days=1)
 
 
 def post(url: str, body: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -66,3 +67,35 @@ def newest_data(conn: psycopg.Connection) -> list[tuple[str, str, float]]:
         " WHERE m.status = 'scheduled' GROUP BY c.code"
     ).fetchall()
     return [(code, kind, float(at)) for code, kind, at in rows]
+
+
+def latest_teams(conn: psycopg.Connection) -> dict[str, list[str]]:
+    """The teams of each competition's latest season, by competition code: who the next
+    fixtures are between."""
+    rows = conn.execute(
+        "SELECT DISTINCT c.code, t.name FROM matches m"
+        " JOIN competitions c ON c.id = m.competition_id JOIN seasons s ON s.id = m.season_id"
+        " JOIN teams t ON t.id IN (m.home_team_id, m.away_team_id)"
+        " WHERE s.start_year = (SELECT max(start_year) FROM seasons x"
+        "   WHERE x.competition_id = c.id)"
+        " ORDER BY c.code, t.name"
+    ).fetchall()
+    teams: dict[str, list[str]] = {}
+    for code, name in rows:
+        teams.setdefault(code, []).append(name)
+    return teams
+
+
+def last_kickoff(conn: psycopg.Connection) -> dt.date | None:
+    """The day of the store's last match (None for an empty store)."""
+    row = conn.execute("SELECT max(kickoff_date) FROM matches").fetchone()
+    return row[0] if row else None
+
+
+def row_counts(conn: psycopg.Connection) -> dict[str, int]:
+    """Rows of the tables a history import writes."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM match_stats),"
+        " (SELECT count(*) FROM odds)"
+    ).fetchone()
+    return dict(zip(("matches", "match_stats", "odds"), row or (0, 0, 0), strict=True))
