@@ -14,14 +14,12 @@ import argparse
 import json
 import time
 import uuid
-from urllib.parse import quote
-
-import psycopg
 
 from core.db import connect
 from core.settings import Settings
 from etl.history import available_seasons, import_history
 from etl.migrate import migrate
+from etl.store.databases import create_schema, drop_schema
 from etl.store.summary import row_counts
 
 
@@ -32,11 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env()
     schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(settings.database_url, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in settings.database_url else "?"
-    options = quote(f"-csearch_path={schema}")
-    bench = settings.replace(database_url=f"{settings.database_url}{separator}options={options}")
+    bench = settings.replace(database_url=create_schema(settings.database_url, schema))
     files = available_seasons(settings.football_data_url)
     validate = not args.no_validate
     try:
@@ -53,8 +47,7 @@ def main() -> None:
             counts = row_counts(conn)
     finally:
         if not args.keep:
-            with psycopg.connect(settings.database_url, autocommit=True) as admin:
-                admin.execute(f"DROP SCHEMA {schema} CASCADE")
+            drop_schema(settings.database_url, schema)
     print(
         json.dumps(
             {

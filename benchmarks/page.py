@@ -30,12 +30,11 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import psycopg
-
 from core.db import connect
 from core.settings import Settings
 from etl.history import import_history
 from etl.migrate import migrate
+from etl.store.databases import create_schema, drop_schema
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from serve import bench_stack
@@ -89,9 +88,7 @@ def main() -> None:
     args = parser.parse_args()
     base = Settings.from_env()
     schema = f"bench_page_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(base.database_url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    os.environ["FOOTCAST_DATABASE_URL"] = f"{base.database_url}?options=-csearch_path%3D{schema}"
+    os.environ["FOOTCAST_DATABASE_URL"] = create_schema(base.database_url, schema)
     try:
         settings = Settings.from_env()
         with connect(settings) as conn:
@@ -115,8 +112,7 @@ def main() -> None:
                     r.read()
                 api.append((time.perf_counter() - started) * 1000)
     finally:
-        with psycopg.connect(base.database_url, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        drop_schema(base.database_url, schema)
     warm.sort()
     api.sort()
     print(

@@ -1,9 +1,10 @@
-"""Whole databases on the store's server: a replay runs on one it creates and drops."""
+"""Whole databases and schemas on the store's server: a replay runs on a database it creates
+and drops, a benchmark on a scratch schema."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 
@@ -31,6 +32,23 @@ def drop_database(url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def create_schema(url: str, name: str) -> str:
+    """Create an empty schema ``name`` in the database of ``url``; returns a URL whose
+    connections work in it (its search path)."""
+    _check(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={quote(f'-csearch_path={name}')}"
+
+
+def drop_schema(url: str, name: str) -> None:
+    """Drop schema ``name`` of the database of ``url`` and everything in it."""
+    _check(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
 def _check(name: str) -> None:
     if not _NAME.match(name):
-        raise ValueError(f"not a plain database name: {name!r}")
+        raise ValueError(f"not a plain database or schema name: {name!r}")
