@@ -75,7 +75,11 @@ class Serving:
             log.warning("champion check failed; serving on", error=str(exc))
             return False
         if changed:
-            gc.freeze()  # the new state lives until the next one: out of the collector's walks
+            # the old state's cycles go now (one full collection per reload), the new state
+            # joins what is frozen: it lives until the next one
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
             self.publish()
         return changed
 
