@@ -33,13 +33,6 @@ def prepare(preparation: Callable[[], object]) -> None:
     PREPARATIONS.append(preparation)
 
 
-def freeze_loaded() -> None:
-    """Leave what the process has loaded (libraries, the champion, the feature state) out of
-    the cyclic collector: they live as long as the process, and walking a quarter of a
-    million objects at every full collection paused every thread for about 150 ms."""
-    gc.freeze()
-
-
 def ready_path(directory: str | Path, pid: int | None = None) -> Path:
     return Path(directory) / f"ready-{os.getpid() if pid is None else pid}"
 
@@ -72,7 +65,10 @@ class ReadyFile(Middleware):
     def _prepare(self) -> None:
         for preparation in PREPARATIONS:
             preparation()
-        freeze_loaded()
+        # what the process loaded (libraries, the champion, the feature state) lives as long
+        # as it does: out of the collector, whose full walks of a quarter of a million
+        # objects paused every thread for about 150 ms
+        gc.freeze()
 
     def _prepare_then_mark(self) -> None:
         self._prepare()

@@ -58,8 +58,15 @@ from typing import Any
 
 import redis
 
-from actors.queue_status import queue_status
-from cli.processes import api_command, free_port, spawn, stop, wait_http_ok, worker_command
+from cli.processes import (
+    api_command,
+    free_port,
+    spawn,
+    stop,
+    wait_consuming,
+    wait_http_ok,
+    worker_command,
+)
 from core.cache import namespace
 from core.db import connect
 from core.seasons import season_start_year
@@ -366,7 +373,7 @@ def bench_stack(api_workers: int, api_threads: int, worker_threads: int) -> Iter
         procs.append(spawn(command, settings, workdir / "api.log"))
         api = f"http://127.0.0.1:{port}"
         wait_http_ok(f"{api}/health/ready", 60, procs[1])
-        wait_consuming(settings, procs[0])
+        wait_consuming(settings, ["ml"], procs[0], 120)  # it loads its serving state first
         yield Stack(settings, workdir, api, procs[1], procs[0], worker_threads, procs)
     finally:
         for proc in reversed(procs):
@@ -377,17 +384,6 @@ def bench_stack(api_workers: int, api_threads: int, worker_threads: int) -> Iter
         redis.Redis.from_url(settings.results_url).unlink(f"{namespace(settings)}serving")
         rabbitmqctl("delete_vhost", vhost)
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def wait_consuming(
-    settings: Settings, worker: subprocess.Popen[bytes], timeout_s: float = 120
-) -> None:
-    """Wait for the worker to consume ``ml``: it loads its serving state first (seconds)."""
-    deadline = time.monotonic() + timeout_s
-    while queue_status(settings, ["ml"])["ml"].consumers == 0:
-        if worker.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the benchmark's worker never consumed the ml queue")
-        time.sleep(0.2)
 
 
 def start_floor(stack: Stack, args: argparse.Namespace) -> str:

@@ -81,6 +81,22 @@ def wait_http_ok(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | Non
     raise TimeoutError(f"{url} not ready after {timeout_s}s: {last}")
 
 
+def wait_consuming(
+    settings: Settings, queues: Sequence[str], proc: subprocess.Popen[bytes], timeout_s: float
+) -> None:
+    """Poll the broker until a started worker consumes every one of ``queues`` (the API
+    answers 503 no_worker before that); fail early if ``proc`` dies meanwhile."""
+    from actors.queue_status import queue_status
+
+    deadline = time.monotonic() + timeout_s
+    while not all(s.consumers for s in queue_status(settings, queues).values()):
+        if proc.poll() is not None:
+            raise RuntimeError(f"worker exited with {proc.returncode} before consuming {queues}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no worker consumes {list(queues)} after {timeout_s}s")
+        time.sleep(0.2)
+
+
 def stop(proc: subprocess.Popen[bytes], timeout_s: float = 20) -> int:
     """Ask the process to stop as Kubernetes does (SIGTERM to it alone, so gunicorn and
     dramatiq wind their children down gracefully), then kill its whole group if it hangs."""

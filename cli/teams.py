@@ -11,7 +11,7 @@ from core.db import connect
 from core.settings import Settings
 from etl.competitions import COMPETITIONS, competition_code
 from etl.errors import EtlError
-from etl.teams import add_alias, create_team, list_aliases, seed_aliases, team_id
+from etl.teams import add_alias, create_team, list_aliases, seed_aliases, team_id_of
 
 
 @click.group()
@@ -50,7 +50,7 @@ def alias_add(
         raise click.ClickException(str(exc)) from exc
     with connect(settings, autocommit=True) as conn, conn.transaction():
         seed_aliases(conn)
-        found = team_id(conn, team)
+        found = team_id_of(conn, team)
         if found is None and not create:
             raise click.ClickException(
                 f"no team named {team!r}; check `footcast teams alias list`, or add --create"

@@ -131,9 +131,9 @@ def create_team(conn: psycopg.Connection, name: str, country: str | None) -> int
         "INSERT INTO teams (name, country) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
         (name, country),
     )
-    row = conn.execute("SELECT id FROM teams WHERE name = %s", (name,)).fetchone()
-    assert row is not None
-    return int(row[0])
+    found = team_id_of(conn, name)
+    assert found is not None
+    return found
 
 
 def _competition_teams(conn: psycopg.Connection, code: str) -> list[tuple[int, str, list[str]]]:
@@ -186,10 +186,10 @@ def resolve_team(
         team_id = lookup_alias(conn, source, name)
         if team_id is not None:
             return team_id
-    row = conn.execute("SELECT id FROM teams WHERE name = %s", (name,)).fetchone()
-    if row is not None:
-        add_alias(conn, source, name, int(row[0]))
-        return int(row[0])
+    team_id = team_id_of(conn, name)
+    if team_id is not None:
+        add_alias(conn, source, name, team_id)
+        return team_id
     candidates = close_candidates(conn, name, code)
     if candidates or not create:
         hint = alias_command(source, name, code)
@@ -220,7 +220,7 @@ def team_names(conn: psycopg.Connection) -> list[str]:
     return [str(name) for (name,) in conn.execute("SELECT name FROM teams").fetchall()]
 
 
-def team_id(conn: psycopg.Connection, name: str) -> int | None:
+def team_id_of(conn: psycopg.Connection, name: str) -> int | None:
     """The id of the canonical team ``name``, or None."""
     row = conn.execute("SELECT id FROM teams WHERE name = %s", (name,)).fetchone()
     return None if row is None else int(row[0])

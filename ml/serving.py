@@ -140,11 +140,13 @@ def _entries(
     current: ServingState,
     fixtures: Sequence[Mapping[str, Any]],
     missed_at: str | None = None,
-) -> tuple[list[dict[str, Any] | None], list[tuple[str, dict[str, Any]]], list[dict[str, Any]]]:
+) -> tuple[
+    list[dict[str, Any] | None], dict[int, tuple[str, dict[str, Any]]], list[dict[str, Any]]
+]:
     """Feature entries of the fixtures, from the cache or computed (in one batch): the
-    entries (None for an error), the fresh ones to cache, and the error items. The cache
-    is not read when the sender just missed them all under the version served
-    (``missed_at``)."""
+    entries (None for an error), those just computed as (cache key, entry) by their index,
+    and the error items. The cache is not read when the sender just missed them all under the
+    version served (``missed_at``)."""
     cache = serving.cache
     keys = [cache.features_key(current.data_version, f) for f in fixtures]
     entries: list[dict[str, Any] | None] = (
@@ -152,12 +154,12 @@ def _entries(
     )
     missing = [i for i, entry in enumerate(entries) if entry is None]
     computed = serving.keeper.entries([fixtures[i] for i in missing], current)
-    fresh = []
+    fresh: dict[int, tuple[str, dict[str, Any]]] = {}
     errors: dict[int, dict[str, Any]] = {}
     for i, entry in zip(missing, computed, strict=True):
         if isinstance(entry, dict):
             entries[i] = entry
-            fresh.append((keys[i], entry))
+            fresh[i] = (keys[i], entry)
         else:
             errors[i] = {"error": fixture_error(entry, fixtures[i])}
     return entries, fresh, [errors.get(i, {}) for i in range(len(fixtures))]
@@ -169,7 +171,7 @@ def featurise_fixtures(
     """Feature entries (``fixture``, ``features``, ``hash``, inputs) of the fixtures, cached."""
     current = serving.keeper.current
     entries, fresh, errors = _entries(serving, current, fixtures)
-    serving.cache.store(fresh)
+    serving.cache.store(fresh.values())
     return [
         {**entry, "data_version": current.data_version} if entry is not None else error
         for entry, error in zip(entries, errors, strict=True)
@@ -183,18 +185,17 @@ def predict_fixtures(
     it, its inputs and warnings; every prediction is recorded in the prediction log.
 
     Only fixtures whose features came from the cache look their prediction up: one whose
-    features were just computed is forecast at once (a forecast costs less than the round
-    trip that would almost always miss), so a new fixture costs at most one cache read,
-    and none when the sender just missed it (``missed_at``, as in ``_entries``).
+    features were just computed is forecast at once (a new vector's lookup would almost
+    always miss, a round trip on top of the forecast), so a new fixture costs at most one
+    cache read, and none when the sender just missed it (``missed_at``, as in ``_entries``).
     """
     cache = serving.cache
     current = serving.keeper.current
-    entries, fresh_features, errors = _entries(serving, current, fixtures, missed_at)
-    computed = {id(entry) for _, entry in fresh_features}
+    entries, fresh, errors = _entries(serving, current, fixtures, missed_at)
     keys = {
         i: cache.prediction_key(current.model.key, entry["hash"])
         for i, entry in enumerate(entries)
-        if entry is not None and id(entry) not in computed
+        if entry is not None and i not in fresh
     }
     found = dict(zip(keys, cache.get_many(list(keys.values())), strict=True))
     items: list[dict[str, Any]] = []
@@ -216,7 +217,7 @@ def predict_fixtures(
         key = cache.answer_key(current.model.key, current.data_version, fixtures[i])
         answers.append((key, {**items[-1], "cached": True}))
     record_served(serving, current, served)
-    cache.store(fresh_features, fresh_predictions, answers)
+    cache.store(fresh.values(), fresh_predictions, answers)
     return items
 
 
@@ -268,6 +269,7 @@ class Holder:
                 if self._serving is None:
                     started = time.perf_counter()
                     self._serving = Serving.load(self._settings())
+                    gc.freeze()  # it lives as long as the process: out of the collector's walks
                     log.info("serving loaded", load_s=round(time.perf_counter() - started, 2))
                     threading.Thread(
                         target=self._serving.watch, name="footcast-champion-watch", daemon=True

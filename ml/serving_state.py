@@ -491,9 +491,11 @@ class StateKeeper:
         new_results = _results_version(data) != _results_version(current.data_version)
         if new_results or _feature_config(model.forecaster) != _feature_config(current.forecaster):
             self.current = _serving_state(self.settings, model, current)
-        else:  # new prices or fixtures only: the state stays, the keys move
-            with self.connection() as conn:
-                stored = StoreIndex.read(conn)
+        else:  # a new model on the same features, or new prices or fixtures: the state stays
+            stored = current.stored
+            if data_changed:  # the keys move, and the matches and prices are read again
+                with self.connection() as conn:
+                    stored = StoreIndex.read(conn)
             self.current = dataclasses.replace(
                 current, model=model, data_version=data, loaded_at=time.time(), stored=stored
             )

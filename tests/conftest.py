@@ -6,7 +6,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,8 +15,8 @@ import pytest
 import redis
 from mlflow.tracking import MlflowClient
 
-from actors.queue_status import queue_status
 from cli.processes import WORKER_QUEUES, spawn, worker_command
+from cli.processes import wait_consuming as consuming
 from core.probes import probe_all
 from core.settings import Settings
 
@@ -103,11 +102,10 @@ def wait_consuming(
     settings: Settings, queues: tuple[str, ...], proc: subprocess.Popen[bytes], log: Path
 ) -> None:
     """Return once a started worker consumes every one of ``queues``."""
-    deadline = time.monotonic() + WORKER_CONSUMING_TIMEOUT_S
-    while not all(s.consumers for s in queue_status(settings, queues).values()):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"the worker did not consume {queues}; its log: {log}")
-        time.sleep(0.2)
+    try:
+        consuming(settings, queues, proc, WORKER_CONSUMING_TIMEOUT_S)
+    except (RuntimeError, TimeoutError) as exc:
+        pytest.fail(f"{exc}; its log: {log}")
 
 
 @pytest.fixture

@@ -22,8 +22,14 @@ from typing import Any
 import psycopg
 import pytest
 
-from actors.queue_status import queue_status
-from cli.processes import api_command, free_port, spawn, wait_http_ok, worker_command
+from cli.processes import (
+    api_command,
+    free_port,
+    spawn,
+    wait_consuming,
+    wait_http_ok,
+    worker_command,
+)
 from core.db import connect
 from core.settings import Settings
 from etl.history import import_history
@@ -174,11 +180,7 @@ def running_stack(
     )
     try:
         wait_http_ok(f"http://127.0.0.1:{port}/health/live", 30, api)
-        # the API answers 503 no_worker until the worker consumes its queues
-        deadline = time.monotonic() + 120
-        while not all(s.consumers for s in queue_status(settings, queues).values()):
-            assert worker.poll() is None and time.monotonic() < deadline, "worker not consuming"
-            time.sleep(0.2)
+        wait_consuming(settings, queues, worker, 120)
         yield Api(f"http://127.0.0.1:{port}", settings)
     finally:
         discard(api, worker)

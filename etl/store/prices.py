@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import psycopg
@@ -25,11 +24,9 @@ class Prices:
     seen_at: dt.datetime
 
 
-def pre_kickoff_prices(
-    conn: psycopg.Connection, match_ids: Iterable[int] | None = None
-) -> dict[int, Prices]:
-    """The newest 1X2 snapshot of each match (of ``match_ids``; default every match) seen
-    before its kickoff: its time when known, else the start of its day, UTC.
+def pre_kickoff_prices(conn: psycopg.Connection) -> dict[int, Prices]:
+    """The newest 1X2 snapshot of each match seen before its kickoff: its time when known,
+    else the start of its day, UTC.
 
     Among the snapshots of the newest reading, ``PRICE_PREFERENCE`` picks the bookmaker;
     a match with no complete price of a preferred bookmaker is left out, and so are the
@@ -40,16 +37,12 @@ def pre_kickoff_prices(
         "SELECT DISTINCT ON (p.match_id) p.match_id, p.home, p.draw, p.away, p.bookmaker,"
         " p.seen_at FROM price_snapshots p JOIN matches m ON m.id = p.match_id"
         " WHERE p.market = '1x2' AND p.bookmaker = ANY(%(books)s)"
-        " AND (%(ids)s::bigint[] IS NULL OR p.match_id = ANY(%(ids)s))"
         " AND p.home > 1 AND p.draw > 1 AND p.away > 1"
         " AND p.seen_at < coalesce(m.kickoff_at, m.kickoff_date::timestamp AT TIME ZONE 'UTC')"
         " AND NOT EXISTS (SELECT 1 FROM ingest_batches b"
         "   WHERE b.id = p.batch_id AND b.status = 'quarantined')"
         " ORDER BY p.match_id, p.seen_at DESC, array_position(%(books)s, p.bookmaker)",
-        {
-            "ids": None if match_ids is None else [int(i) for i in match_ids],
-            "books": list(PRICE_PREFERENCE),
-        },
+        {"books": list(PRICE_PREFERENCE)},
     ).fetchall()
     return {
         int(match_id): Prices(float(home), float(draw), float(away), bookmaker, seen_at)

@@ -68,7 +68,7 @@ def test_a_fixtures_file_stores_scheduled_matches_with_1x2_over_under_and_handic
     assert snapshots["1x2", "PS", AS_OF][:3] == (1.81, 4.26, 4.0)
     assert snapshots["ou2.5", "PS", AS_OF][3:5] == (1.51, 2.65)
     assert snapshots["ah", "Avg", AS_OF] == (2.05, None, 1.82, None, None, -0.75)
-    prices = pre_kickoff_prices(conn, [match_id])[match_id]
+    prices = pre_kickoff_prices(conn)[match_id]
     assert (prices.bookmaker, prices.home, prices.seen_at) == ("PS", 1.81, AS_OF)
     batch = get_batch(conn, result.batch_id)
     assert batch.batch_key == MARCH and batch.raw_page_id is not None
@@ -136,11 +136,10 @@ def test_two_downloads_keep_two_snapshots_and_the_newest_seen_before_kickoff_is_
     snapshots = _snapshots(conn, match_id).items()
     pinnacle = {key[2]: prices[:3] for key, prices in snapshots if key[:2] == ("1x2", "PS")}
     assert pinnacle == {AS_OF: (1.81, 4.26, 4.0), later: (1.75, 4.4, 4.3)}
-    assert pre_kickoff_prices(conn, [match_id])[match_id].home == 1.75
+    assert pre_kickoff_prices(conn)[match_id].home == 1.75
     after_kickoff = datetime(2024, 3, 30, 13, 0, tzinfo=UTC)
     import_fixtures(conn, base, path=MARCH, as_of=after_kickoff)
-    assert pre_kickoff_prices(conn, [match_id])[match_id].home == 1.75
-    assert pre_kickoff_prices(conn)[match_id] == pre_kickoff_prices(conn, [match_id])[match_id]
+    assert pre_kickoff_prices(conn)[match_id].home == 1.75
 
 
 def test_a_fixture_moved_to_another_day_moves_its_row_and_keeps_its_prices(
@@ -187,4 +186,4 @@ def test_implausible_prices_quarantine_the_batch_and_are_never_served(conn, tmp_
     assert result.status == "quarantined"
     assert "odds" in get_batch(conn, result.batch_id).reason
     match_id = _match_id(conn, "Newcastle United", "West Ham United")
-    assert pre_kickoff_prices(conn, [match_id]) == {}
+    assert match_id not in pre_kickoff_prices(conn)
