@@ -115,11 +115,19 @@ def test_the_chart_topology_serves_promotes_everywhere_and_fits_its_memory_limit
     with capsys.disabled():
         print("\nworker group RSS:", json.dumps(measured))
 
+    # the ml processes that must switch, counted before the promotion while nothing else
+    # runs under the group (a short-lived child of a library can show up as a leaf)
+    ml_group, ml_proc, _, ml_log = started["ml"]
+    ml_pids: set[int] = set()
+
+    def settled() -> bool:
+        ml_pids.clear()
+        ml_pids.update(p.pid for p in worker_children(ml_proc))
+        return len(ml_pids) == ml_group["processes"]
+
+    wait_until(settled, 30, f"{ml_group['processes']} ml processes")
     new_version = train_and_register(settings, dc_weight=0.8)
     bus.send(contracts.model_promoted(new_version, old_version))
-    ml_group, ml_proc, _, ml_log = started["ml"]
-    ml_pids = {p.pid for p in worker_children(ml_proc)}
-    assert len(ml_pids) == ml_group["processes"]
 
     def switched() -> set[int]:
         lines = [json.loads(line) for line in ml_log.read_text().splitlines() if "{" in line[:1]]
