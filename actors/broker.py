@@ -17,6 +17,7 @@ from dramatiq.middleware import (
 from dramatiq.results import Results
 from dramatiq.results.backends.redis import RedisBackend
 
+from actors.after_result import AfterResult
 from actors.contracts import QUEUES
 from actors.delivery_limit import DeliveryLimit
 from actors.middleware import DeadLetterReason, TraceContext
@@ -54,8 +55,9 @@ def results_backend(settings: Settings) -> RedisBackend:
 
 
 def build_broker(settings: Settings) -> RabbitmqBroker:
-    """A broker with publisher confirms, retries with backoff, time limits, results, and a
-    bound on redeliveries of a message whose worker dies while running it."""
+    """A broker with publisher confirms, retries with backoff, time limits, results (and
+    work left for after them), and a bound on redeliveries of a message whose worker dies
+    while running it."""
     broker = RabbitmqBroker(
         url=settings.broker_url,
         confirm_delivery=True,
@@ -75,6 +77,7 @@ def build_broker(settings: Settings) -> RabbitmqBroker:
     broker.add_middleware(
         Results(backend=results_backend(settings), result_ttl=settings.result_ttl_ms)
     )
+    broker.add_middleware(AfterResult(), before=Results)
     broker.add_middleware(TraceContext())
     broker.add_middleware(DeliveryLimit(results_client(settings), settings.max_deliveries))
     broker.add_middleware(DeadLetterReason(results_client(settings)))

@@ -124,6 +124,12 @@ def predict(
     return message("ml", "predict", fields)
 
 
+def log_served(rows: list[dict[str, Any]]) -> Message[Any]:
+    """Write served forecasts (``ServedForecast.to_message``) to the prediction log: the
+    rows a worker served but could not log at once."""
+    return message("ml", "log_served", payload(rows=rows))
+
+
 def check_drift(day: str) -> Message[Any]:
     """Compare the features of the fixtures from ``day`` (ISO) with the year before the last
     result, and record the check (``ml.drift``)."""

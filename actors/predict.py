@@ -1,25 +1,34 @@
-"""``featurise`` and ``predict``: the ``ml`` queue, served from the worker's in-memory model.
+"""``featurise``, ``predict`` and ``log_served``: the ``ml`` queue, served from the worker's
+in-memory model.
 
 Each worker process loads its ``Serving`` (champion, features, cache) when it boots, is
 told of promotions and new data at once (``actors.serving_events``), and also checks for a
 new champion every few seconds and before each message (rate-limited), so it switches even
 if it missed an event and the API answers everything from the cache meanwhile.
+
+``predict`` writes its prediction log rows once its answer is stored
+(``actors.after_result``): the commit no longer delays the answer. Rows the store refuses
+then go on in a ``log_served`` message, retried with backoff and dead-lettered when
+retries run out, so no served forecast goes unlogged.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
 import dramatiq
 import structlog
 
-from actors import runtime
+from actors import contracts, runtime
+from actors.after_result import after_result
 from actors.contracts import ContractError, check_payload
 from actors.readiness import prepare
 from core.fixtures import NO_MODEL, InvalidFixture, normalise_fixture
+from etl.store.prediction_log import LogNotWritten, ServedForecast
 from ml.errors import ModelNotFound
-from ml.serving import Holder, featurise_fixtures, predict_fixtures
+from ml.serving import Holder, Serving, answer_fixtures, featurise_fixtures
 
 #: Most fixtures one message may carry (a matchday and then some).
 MAX_FIXTURES = 100
@@ -94,5 +103,37 @@ def predict(data: Any) -> dict[str, Any]:
     missed_at = data.get("missed_at")
     if not isinstance(missed_at, str | None):
         raise ContractError("missed_at must be a data version (a string)")
-    predictions = predict_fixtures(current, fixtures, missed_at)
+    predictions, writes = answer_fixtures(current, fixtures, missed_at)
+    current.store(writes)  # before the answer: asking again at once is a cache hit
+    after_result(functools.partial(_log, current, writes.served))
     return {"predictions": predictions, "queue_wait_ms": queue_wait_ms}
+
+
+def _log(current: Serving, served: list[ServedForecast]) -> None:
+    try:
+        current.log.write(served)
+    except LogNotWritten as exc:
+        log.warning("prediction log not written; its rows go on in a message", error=str(exc))
+        rows = [row.to_message() for row in served]
+        dramatiq.get_broker().enqueue(contracts.log_served(rows))
+
+
+@dramatiq.actor(
+    actor_name="log_served",
+    queue_name="ml",
+    max_retries=10,
+    min_backoff=1_000,
+    max_backoff=60_000,
+    time_limit=60_000,
+    throws=(ContractError,),
+)
+def log_served(data: Any) -> None:
+    """Served forecasts a worker could not log at once (``contracts.log_served``)."""
+    rows = check_payload(data, ("rows",))["rows"]
+    if not isinstance(rows, list):
+        raise ContractError("rows must be a list of served forecasts")
+    try:
+        served = [ServedForecast.from_message(row) for row in rows]
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ContractError(f"rows: {exc}") from exc
+    serving.get().log.write(served)

@@ -7,9 +7,11 @@ and predictions are reused, the rest computed and cached. A fixture the store ca
 (unknown team, competition or match) is an error item in the answer, not a failure of the
 message: retrying cannot fix it and it is the client's to correct.
 
-Every forecast a worker serves is written to the prediction log (``record_served``), once
+Every forecast a worker serves is written to the prediction log (``served_row``), once
 per fixture, model version and inputs: answers the API reads from the cache were logged
-when a worker first served them.
+when a worker first served them. ``answer_fixtures`` leaves the writes (cache entries, log
+rows) to its caller, so the ``predict`` actor can write the log once its answer is on its
+way, before its message is acked.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -36,7 +39,7 @@ from core.redis import results_client
 from core.serving_record import publish_serving, serving_key
 from core.settings import Settings
 from etl.errors import EtlError, UnknownTeam
-from etl.store.prediction_log import ServedForecast, inputs_key, log_forecasts
+from etl.store.prediction_log import GroupLog, ServedForecast, inputs_key
 from ml import registry
 from ml.errors import MlError
 from ml.serving_state import CompetitionNotCovered, ServingState, StateKeeper, UnknownMatch
@@ -48,12 +51,14 @@ SERVING_RECORD_MIN_TTL_S = 10
 
 
 class Serving:
-    """A state keeper, the cache, and the record of what is served; one per worker process."""
+    """A state keeper, the cache, the prediction log and the record of what is served; one
+    per worker process."""
 
     def __init__(self, settings: Settings, keeper: StateKeeper, cache: Cache) -> None:
         self.settings = settings
         self.keeper = keeper
         self.cache = cache
+        self.log = GroupLog(keeper.connection)
         self._results = results_client(settings)
         self.publish()
 
@@ -94,6 +99,10 @@ class Serving:
                     self.publish()
                 except redis.RedisError as exc:
                     log.warning("serving record not renewed", error=str(exc))
+
+    def store(self, writes: AnswerWrites) -> None:
+        """Write the cache entries answering left (never fails)."""
+        self.cache.store(writes.features, writes.predictions, writes.answers)
 
     def publish(self) -> None:
         """Tell producers which model and data version this worker serves."""
@@ -178,11 +187,23 @@ def featurise_fixtures(
     ]
 
 
-def predict_fixtures(
+@dataclass
+class AnswerWrites:
+    """What answering leaves to write: cache entries (key, value) of features, predictions
+    and answers, and the prediction log's rows."""
+
+    features: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    predictions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answers: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    served: list[ServedForecast] = field(default_factory=list)
+
+
+def answer_fixtures(
     serving: Serving, fixtures: Sequence[Mapping[str, Any]], missed_at: str | None = None
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], AnswerWrites]:
     """A prediction (or an error item) per fixture, each naming the model version that made
-    it, its inputs and warnings; every prediction is recorded in the prediction log.
+    it, its inputs and warnings, and the writes they leave: cache entries
+    (``Serving.store``) and log rows (``Serving.log``).
 
     Only fixtures whose features came from the cache look their prediction up: one whose
     features were just computed is forecast at once (a new vector's lookup would almost
@@ -199,9 +220,7 @@ def predict_fixtures(
     }
     found = dict(zip(keys, cache.get_many(list(keys.values())), strict=True))
     items: list[dict[str, Any]] = []
-    served: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    fresh_predictions = []
-    answers = []
+    writes = AnswerWrites(features=list(fresh.values()))
     for i, (entry, error) in enumerate(zip(entries, errors, strict=True)):
         if entry is None:
             items.append(error)
@@ -211,42 +230,43 @@ def predict_fixtures(
         if prediction is None:
             prediction = current.forecast(entry["fixture"], entry["features"], entry["odds"])
             key = cache.prediction_key(current.model.key, entry["hash"])
-            fresh_predictions.append((key, prediction))
+            writes.predictions.append((key, prediction))
         items.append(served_answer(entry, prediction, current.data_version, cached))
-        served.append((entry, prediction))
+        writes.served.append(served_row(current, entry, prediction))
         key = cache.answer_key(current.model.key, current.data_version, fixtures[i])
-        answers.append((key, {**items[-1], "cached": True}))
-    record_served(serving, current, served)
-    cache.store(fresh.values(), fresh_predictions, answers)
+        writes.answers.append((key, {**items[-1], "cached": True}))
+    return items, writes
+
+
+def predict_fixtures(
+    serving: Serving, fixtures: Sequence[Mapping[str, Any]], missed_at: str | None = None
+) -> list[dict[str, Any]]:
+    """``answer_fixtures`` with its writes done before it returns."""
+    items, writes = answer_fixtures(serving, fixtures, missed_at)
+    serving.store(writes)
+    serving.log.write(writes.served)
     return items
 
 
-def record_served(
-    serving: Serving, current: ServingState, served: Sequence[tuple[dict[str, Any], dict[str, Any]]]
-) -> None:
-    """Write the served forecasts to the prediction log (a row per fixture, model and
-    prices read; the first one served is kept)."""
-    rows = []
-    for entry, prediction in served:
-        fixture, forecast, inputs = entry["fixture"], prediction["forecast"], entry["inputs"]
-        rows.append(
-            ServedForecast(
-                competition=fixture["competition"],
-                home_team=fixture["home_team"],
-                away_team=fixture["away_team"],
-                kickoff_date=dt.date.fromisoformat(fixture["kickoff"]),
-                match_id=fixture.get("match_id"),
-                model_version=current.model_version,
-                run_id=current.model.run_id,
-                inputs_key=inputs_key(inputs),
-                inputs=inputs,
-                probabilities=(forecast["p_home"], forecast["p_draw"], forecast["p_away"]),
-                forecast=forecast,
-            )
-        )
-    if rows:
-        with serving.keeper.connection() as conn:
-            log_forecasts(conn, rows)
+def served_row(
+    current: ServingState, entry: Mapping[str, Any], prediction: Mapping[str, Any]
+) -> ServedForecast:
+    """The prediction log's row of a served forecast (one per fixture, model and prices
+    read; the first one served is kept)."""
+    fixture, forecast, inputs = entry["fixture"], prediction["forecast"], entry["inputs"]
+    return ServedForecast(
+        competition=fixture["competition"],
+        home_team=fixture["home_team"],
+        away_team=fixture["away_team"],
+        kickoff_date=dt.date.fromisoformat(fixture["kickoff"]),
+        match_id=fixture.get("match_id"),
+        model_version=current.model_version,
+        run_id=current.model.run_id,
+        inputs_key=inputs_key(inputs),
+        inputs=inputs,
+        probabilities=(forecast["p_home"], forecast["p_draw"], forecast["p_away"]),
+        forecast=forecast,
+    )
 
 
 class Holder:

@@ -17,6 +17,18 @@ def _fixture(**changes):
     return {**FIXTURE, "kickoff": "2024-08-17", **changes}
 
 
+def _logged(settings, query: str, rows: int = 1, timeout_s: float = 10) -> list[tuple]:
+    """The log's rows for ``query`` once there are ``rows`` of them: a worker writes them
+    just after its answer is stored."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with connect(settings) as conn:
+            found = conn.execute(query).fetchall()
+        if len(found) >= rows or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
 def test_a_sync_prediction_names_its_model_and_is_cached_the_second_time(stack):
     fixture = _fixture(kickoff="2024-08-24")
     status, first = stack.predict(fixture)
@@ -230,11 +242,11 @@ def test_upcoming_fixtures_are_listed_with_their_predictions(stack, serving_worl
     inputs = listed["prediction"]["inputs"]
     assert inputs["prices"] == "store" and inputs["odds"] == {"home": 2.9, "draw": 3.5, "away": 2.5}
     assert inputs["priced_at"].startswith("2024-08-15T09:00")
-    with connect(serving_world) as conn:
-        [(match_id,)] = conn.execute(
-            "SELECT match_id FROM prediction_log WHERE kickoff_date = '2024-08-17'"
-            " AND home_team = 'Chelsea' AND inputs->>'prices' = 'store'"
-        ).fetchall()
+    [(match_id,)] = _logged(
+        serving_world,
+        "SELECT match_id FROM prediction_log WHERE kickoff_date = '2024-08-17'"
+        " AND home_team = 'Chelsea' AND inputs->>'prices' = 'store'",
+    )
     assert match_id == listed["match_id"]
 
 
@@ -253,11 +265,12 @@ def test_a_priced_request_says_so_and_each_answer_is_logged_once_through_the_cac
     assert plain["inputs"]["prices"] is None and plain["forecast"] != first["forecast"]
     assert first["warnings"] == ["stale_data"]
     assert plain["warnings"] == ["unpriced", "stale_data"]
-    with connect(serving_world) as conn:
-        rows = conn.execute(
-            "SELECT inputs->>'prices', p_home FROM prediction_log"
-            " WHERE kickoff_date = '2025-03-01' ORDER BY id"
-        ).fetchall()
+    rows = _logged(
+        serving_world,
+        "SELECT inputs->>'prices', p_home FROM prediction_log"
+        " WHERE kickoff_date = '2025-03-01' ORDER BY id",
+        2,
+    )
     assert rows == [("request", first["forecast"]["p_home"]), (None, plain["forecast"]["p_home"])]
 
 
@@ -271,3 +284,35 @@ def test_a_competition_the_champion_was_not_trained_on_is_a_422_naming_those_it_
     refused, answered = body["predictions"]
     assert status == 200 and refused["error"]["code"] == "competition_not_covered"
     assert "forecast" in answered
+
+
+def test_an_answer_does_not_wait_for_its_log_row_which_follows_once_the_log_is_free(
+    stack, serving_world
+):
+    fixture = _fixture(kickoff="2025-04-12")
+    query = "SELECT p_home FROM prediction_log WHERE kickoff_date = '2025-04-12'"
+    with connect(serving_world) as lock:
+        lock.execute("LOCK TABLE prediction_log IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        status, answer = stack.predict(fixture)
+        answered_s = time.monotonic() - started
+        lock.rollback()
+    assert status == 200 and answer["cached"] is False
+    assert answered_s < 5, answered_s
+    assert _logged(serving_world, query) == [(answer["forecast"]["p_home"],)]
+
+
+def test_rows_the_log_refuses_go_on_in_a_message_and_are_written_once_it_takes_them(
+    stack, serving_world
+):
+    fixture = _fixture(kickoff="2025-04-19")
+    query = "SELECT p_home FROM prediction_log WHERE kickoff_date = '2025-04-19'"
+    with connect(serving_world, autocommit=True) as conn:
+        conn.execute("ALTER TABLE prediction_log RENAME TO prediction_log_away")
+        try:
+            status, answer = stack.predict(fixture)
+            time.sleep(0.5)  # the write fails meanwhile; its rows are handed to log_served
+        finally:
+            conn.execute("ALTER TABLE prediction_log_away RENAME TO prediction_log")
+    assert status == 200 and answer["cached"] is False
+    assert _logged(serving_world, query, timeout_s=30) == [(answer["forecast"]["p_home"],)]

@@ -93,10 +93,15 @@ def test_the_chart_topology_serves_promotes_everywhere_and_fits_its_memory_limit
         ready = functools.partial(_ready_or_exited, state_dir, group["processes"], proc)
         wait_until(ready, 300, f"group {name} ready")
         assert proc.poll() is None, f"group {name} exited"
-    status = queue_status(settings)
-    for group, *_ in started.values():
-        for queue in group["queues"]:
-            assert status[queue].consumers == group["processes"], queue
+    # a process marks itself ready once its consumer threads are started; their channels
+    # attach a moment later
+    wanted = {q: group["processes"] for group, *_ in started.values() for q in group["queues"]}
+
+    def attached() -> bool:
+        status = queue_status(settings)
+        return all(status[queue].consumers == count for queue, count in wanted.items())
+
+    wait_until(attached, 15, f"consumers per queue: {wanted}")
 
     bus = Bus.from_settings(settings)
     fixture = {**FIXTURE, "kickoff": "2025-03-01"}
