@@ -10,6 +10,8 @@ every other number off that one grid.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,25 +22,45 @@ from ml.models.base import FloatArray
 BoolArray = npt.NDArray[np.bool_]
 
 
-def _regions(size: int) -> tuple[BoolArray, BoolArray, BoolArray]:
+@dataclass(frozen=True)
+class _Layout:
+    """What every grid of one size shares, computed once: a forecast reads a dozen numbers
+    off an 11 x 11 grid, and building these index arrays each time cost as much as reading."""
+
+    goals: npt.NDArray[np.int_]
+    outcome: npt.NDArray[np.int_]  #: per cell, flattened: 0 home win, 1 draw, 2 away win
+    regions: tuple[BoolArray, BoolArray, BoolArray]
+    over_2_5: BoolArray
+    btts: BoolArray
+
+
+@functools.cache
+def _layout(size: int) -> _Layout:
     h, a = np.indices((size, size))
-    return h > a, h == a, h < a
+    return _Layout(
+        goals=np.arange(size),
+        outcome=(np.sign(a - h) + 1).ravel(),
+        regions=(h > a, h == a, h < a),
+        over_2_5=(h + a) > 2,
+        btts=(h > 0) & (a > 0),
+    )
 
 
 def conform(grid: FloatArray, probs: npt.ArrayLike) -> FloatArray:
     """``grid`` with its home-win, draw and away-win regions scaled to ``probs``."""
-    out = np.array(grid, dtype=np.float64)
+    out = np.array(grid, dtype=np.float64).ravel()
     out /= out.sum()
-    for region, p in zip(_regions(len(out)), np.asarray(probs, dtype=np.float64), strict=True):
-        mass = out[region].sum()
-        if mass > 0:
-            out[region] *= float(p) / mass
-    return np.asarray(out / out.sum())
+    outcome = _layout(len(grid)).outcome
+    mass = np.bincount(outcome, weights=out, minlength=3)
+    target = np.asarray(probs, dtype=np.float64)
+    scale = np.divide(target, mass, out=np.ones(3), where=mass > 0)
+    out *= scale[outcome]
+    return np.asarray(out / out.sum()).reshape(len(grid), len(grid))
 
 
 def outcome_probabilities(grid: FloatArray) -> tuple[float, float, float]:
     """(home win, draw, away win) probabilities a score grid implies."""
-    home, draw, away = _regions(len(grid))
+    home, draw, away = _layout(len(grid)).regions
     return float(grid[home].sum()), float(grid[draw].sum()), float(grid[away].sum())
 
 
@@ -50,16 +72,15 @@ def summary(grid: FloatArray, top_scores: int) -> dict[str, Any]:
     """Expected goals, over 2.5 goals, both teams to score, the likeliest scores, and the
     grid's corner of 0 to ``SHOWN_GOALS - 1`` goals a side (rows: home goals)."""
     size = len(grid)
-    goals = np.arange(size)
-    h, a = np.indices((size, size))
+    layout = _layout(size)
     flat = grid.ravel()
     top = np.argpartition(flat, -top_scores)[-top_scores:]
     top = top[np.argsort(flat[top])[::-1]]
     return {
-        "xg_home": float(grid.sum(axis=1) @ goals),
-        "xg_away": float(grid.sum(axis=0) @ goals),
-        "p_over_2_5": float(grid[(h + a) > 2].sum()),
-        "p_btts": float(grid[(h > 0) & (a > 0)].sum()),
+        "xg_home": float(grid.sum(axis=1) @ layout.goals),
+        "xg_away": float(grid.sum(axis=0) @ layout.goals),
+        "p_over_2_5": float(grid[layout.over_2_5].sum()),
+        "p_btts": float(grid[layout.btts].sum()),
         "top_scores": [(int(i // size), int(i % size), float(flat[i])) for i in top],
         "score_grid": grid[:SHOWN_GOALS, :SHOWN_GOALS].tolist(),
     }
