@@ -28,7 +28,7 @@ from actors.readiness import prepare
 from core.fixtures import NO_MODEL, InvalidFixture, normalise_fixture
 from etl.store.prediction_log import LogNotWritten, ServedForecast
 from ml.errors import ModelNotFound
-from ml.serving import Holder, Serving, answer_fixtures, featurise_fixtures
+from ml.serving import Holder, Serving, featurise_fixtures, predict_fixtures
 
 #: Most fixtures one message may carry (a matchday and then some).
 MAX_FIXTURES = 100
@@ -103,10 +103,13 @@ def predict(data: Any) -> dict[str, Any]:
     missed_at = data.get("missed_at")
     if not isinstance(missed_at, str | None):
         raise ContractError("missed_at must be a data version (a string)")
-    predictions, writes = answer_fixtures(current, fixtures, missed_at)
-    current.store(writes)  # before the answer: asking again at once is a cache hit
-    after_result(functools.partial(_log, current, writes.served))
+    later = functools.partial(_log_after_result, current)
+    predictions = predict_fixtures(current, fixtures, missed_at, log=later)
     return {"predictions": predictions, "queue_wait_ms": queue_wait_ms}
+
+
+def _log_after_result(current: Serving, served: list[ServedForecast]) -> None:
+    after_result(functools.partial(_log, current, served))
 
 
 def _log(current: Serving, served: list[ServedForecast]) -> None:

@@ -1,12 +1,15 @@
 """Serving benchmark: sync predictions through the real stack, against the inline floor.
 
     .venv/bin/python benchmarks/serve.py [--duration-s 10] [--repeats 3] [--api-workers 2]
-                                         [--api-threads 8] [--worker-threads 8]
+                                         [--api-threads 8] [--worker-processes 2]
+                                         [--worker-threads 4]
 
 Loopback only, bounded in time (about a minute plus training). It uses the store of
 ``FOOTCAST_DATABASE_URL`` as it is (run ``footcast ingest`` first), trains a champion on its
 last three seasons into a private MLflow registry, and starts the real stack on a private
-RabbitMQ vhost: gunicorn (the Procfile's command) and one dramatiq worker process. After a
+RabbitMQ vhost: gunicorn (the Procfile's command) and a dramatiq worker, each shaped as
+the chart deploys them by default (``helm/footcast/values.yaml``: the API's workers and
+threads, the ``ml`` group's processes and threads; the floor gets the same). After a
 warm-up, ``wrk`` (installed from Debian's packages if missing; it is event-driven and takes
 little CPU) drives ``POST /v1/predict``:
 
@@ -57,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+import yaml
 
 from cli.processes import (
     api_command,
@@ -189,6 +193,8 @@ app.add_route("/floor/forecast", Forecast())
 app.add_route("/floor/hit", Hit())
 app.add_route("/floor/live", Live())
 """
+#: The chart's values: the benchmark's topology defaults to the deployed one.
+CHART_VALUES = PROJECT_ROOT / "helm" / "footcast" / "values.yaml"
 #: Targets, each a ratio within one run: (key, comparison, bound).
 TARGETS = (
     ("miss_over_floor_c16", ">=", 0.8),
@@ -335,22 +341,27 @@ class Stack:
     worker_threads: int
     #: Every process started, stopped in reverse order on exit.
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    worker_processes: int = 1
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         """A new dramatiq worker process (queues ``ml`` and ``ops``); the old one is kept
         running until the caller stops it."""
         log = self.workdir / f"worker-{time.monotonic_ns()}.log"
-        command = worker_command(("ml", "ops"), threads=self.worker_threads)
+        command = worker_command(
+            ("ml", "ops"), processes=self.worker_processes, threads=self.worker_threads
+        )
         self.worker_proc = spawn(command, self.settings, log)
         self.procs.append(self.worker_proc)
         return self.worker_proc
 
 
 @contextmanager
-def bench_stack(api_workers: int, api_threads: int, worker_threads: int) -> Iterator[Stack]:
+def bench_stack(
+    api_workers: int, api_threads: int, worker_threads: int, worker_processes: int = 1
+) -> Iterator[Stack]:
     """The store of ``FOOTCAST_DATABASE_URL`` as it is, a champion trained on its last three
-    seasons into a private MLflow registry, a private RabbitMQ vhost, one dramatiq worker
-    process and a gunicorn API (the Procfile's commands), ready; all removed on exit."""
+    seasons into a private MLflow registry, a private RabbitMQ vhost, a dramatiq worker
+    and a gunicorn API (the Procfile's commands), ready; all removed on exit."""
     base = Settings.from_env()
     workdir = Path(tempfile.mkdtemp(prefix="footcast-bench-"))
     vhost = f"footcast_bench_{uuid.uuid4().hex[:8]}"
@@ -367,14 +378,17 @@ def bench_stack(api_workers: int, api_threads: int, worker_threads: int) -> Iter
     try:
         train_champion(settings)
         port = free_port()
-        command = worker_command(("ml", "ops"), threads=worker_threads)
+        command = worker_command(("ml", "ops"), processes=worker_processes, threads=worker_threads)
         procs.append(spawn(command, settings, workdir / "worker.log"))
         command = api_command(port, workers=api_workers, threads=api_threads)
         procs.append(spawn(command, settings, workdir / "api.log"))
         api = f"http://127.0.0.1:{port}"
         wait_http_ok(f"{api}/health/ready", 60, procs[1])
-        wait_consuming(settings, ["ml"], procs[0], 120)  # it loads its serving state first
-        yield Stack(settings, workdir, api, procs[1], procs[0], worker_threads, procs)
+        # each process loads its serving state first
+        wait_consuming(settings, ["ml"], procs[0], 120, consumers=worker_processes)
+        yield Stack(
+            settings, workdir, api, procs[1], procs[0], worker_threads, procs, worker_processes
+        )
     finally:
         for proc in reversed(procs):
             stop(proc)
@@ -394,7 +408,8 @@ def start_floor(stack: Stack, args: argparse.Namespace) -> str:
     os.environ["FLOOR_ANSWER_KEY"] = floor_answer_key(settings)
     worker = [
         sys.executable, "-m", "dramatiq", "floor_app", "--path", str(stack.workdir),
-        "--processes", "1", "--threads", str(args.worker_threads), "--queues", "floor",
+        "--processes", str(args.worker_processes), "--threads", str(args.worker_threads),
+        "--queues", "floor",
     ]  # fmt: skip
     stack.procs.append(spawn(worker, settings, stack.workdir / "floor-worker.log"))
     port = free_port()
@@ -449,12 +464,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration-s", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each case; the best counts")
-    parser.add_argument("--api-workers", type=int, default=2)
-    parser.add_argument("--api-threads", type=int, default=8)
-    parser.add_argument("--worker-threads", type=int, default=8)
+    chart = yaml.safe_load(CHART_VALUES.read_text())
+    ml = chart["workers"]["groups"]["ml"]
+    parser.add_argument("--api-workers", type=int, default=chart["api"]["workers"])
+    parser.add_argument("--api-threads", type=int, default=chart["api"]["threads"])
+    parser.add_argument("--worker-processes", type=int, default=ml["processes"])
+    parser.add_argument("--worker-threads", type=int, default=ml["threads"])
     args = parser.parse_args()
     wrk = ensure_wrk()
-    with bench_stack(args.api_workers, args.api_threads, args.worker_threads) as stack:
+    with bench_stack(
+        args.api_workers, args.api_threads, args.worker_threads, args.worker_processes
+    ) as stack:
         settings, workdir, api = stack.settings, stack.workdir, stack.api
         (workdir / "inline_app.py").write_text(INLINE_APP)
         pairs = fixtures(settings)
@@ -526,7 +546,7 @@ def main() -> None:
         results["setup"] = {
             "cpus": os.cpu_count(),
             "api": f"gunicorn gthread {args.api_workers} workers x {args.api_threads} threads",
-            "worker": f"dramatiq 1 process x {args.worker_threads} threads",
+            "worker": f"dramatiq {args.worker_processes} processes x {args.worker_threads} threads",
             "duration_s": args.duration_s,
             "repeats": args.repeats,
             "load_generator": "wrk -t1 (keep-alive)",

@@ -82,14 +82,19 @@ def wait_http_ok(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | Non
 
 
 def wait_consuming(
-    settings: Settings, queues: Sequence[str], proc: subprocess.Popen[bytes], timeout_s: float
+    settings: Settings,
+    queues: Sequence[str],
+    proc: subprocess.Popen[bytes],
+    timeout_s: float,
+    consumers: int = 1,
 ) -> None:
     """Poll the broker until a started worker consumes every one of ``queues`` (the API
-    answers 503 no_worker before that); fail early if ``proc`` dies meanwhile."""
+    answers 503 no_worker before that), with ``consumers`` processes each (a process that
+    loads its serving state first attaches once loaded); fail early if ``proc`` dies."""
     from actors.queue_status import queue_status
 
     deadline = time.monotonic() + timeout_s
-    while not all(s.consumers for s in queue_status(settings, queues).values()):
+    while not all(s.consumers >= consumers for s in queue_status(settings, queues).values()):
         if proc.poll() is not None:
             raise RuntimeError(f"worker exited with {proc.returncode} before consuming {queues}")
         if time.monotonic() > deadline:

@@ -1,17 +1,18 @@
 """Serving forecasts through the caches: what the ``featurise`` and ``predict`` actors do.
 
-``Serving`` is a worker's whole serving state: its state keeper, the cache, and the serving
-record it publishes whenever the model or the data it serves changes. The functions answer
-a list of normalised fixtures at once (a matchday is one message): cached feature vectors
-and predictions are reused, the rest computed and cached. A fixture the store cannot place
-(unknown team, competition or match) is an error item in the answer, not a failure of the
-message: retrying cannot fix it and it is the client's to correct.
+``Serving`` is a worker's whole serving state: its state keeper, the cache, the prediction
+log, and the serving record it publishes whenever the model or the data it serves changes.
+The functions answer a list of normalised fixtures at once (a matchday is one message):
+cached feature vectors and predictions are reused, the rest computed and cached. A fixture
+the store cannot place (unknown team, competition or match) is an error item in the
+answer, not a failure of the message: retrying cannot fix it and it is the client's to
+correct.
 
 Every forecast a worker serves is written to the prediction log (``served_row``), once
 per fixture, model version and inputs: answers the API reads from the cache were logged
-when a worker first served them. ``answer_fixtures`` leaves the writes (cache entries, log
-rows) to its caller, so the ``predict`` actor can write the log once its answer is on its
-way, before its message is acked.
+when a worker first served them. ``predict_fixtures`` can hand the rows to its caller,
+so the ``predict`` actor writes them once its answer is on its way, before its message is
+acked.
 """
 
 from __future__ import annotations
@@ -239,12 +240,16 @@ def answer_fixtures(
 
 
 def predict_fixtures(
-    serving: Serving, fixtures: Sequence[Mapping[str, Any]], missed_at: str | None = None
+    serving: Serving,
+    fixtures: Sequence[Mapping[str, Any]],
+    missed_at: str | None = None,
+    log: Callable[[list[ServedForecast]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """``answer_fixtures`` with its writes done before it returns."""
+    """``answer_fixtures`` with its cache entries written, and its log rows handed to
+    ``log`` (by default written before it returns)."""
     items, writes = answer_fixtures(serving, fixtures, missed_at)
-    serving.store(writes)
-    serving.log.write(writes.served)
+    serving.store(writes)  # before the answer: asking again at once is a cache hit
+    (log or serving.log.write)(writes.served)
     return items
 
 
