@@ -99,16 +99,16 @@ class ForecastClient:
         some had, or no version is known): the worker need not look them up again."""
         record = self.serving()
         if record is None:
-            self.metrics.cache.labels("miss").inc(len(fixtures))
+            self.metrics.labelled(self.metrics.cache, "miss").inc(len(fixtures))
             return [None] * len(fixtures), None
         data_version, model_version = record["data_version"], record["model_version"]
         answers, featured = self.cache.lookup(fixtures, data_version, record["model_key"])
         hits = sum(a is not None for a in answers)
         if hits:
-            self.metrics.cache.labels("hit").inc(hits)
-            self.metrics.predictions.labels("cache", model_version).inc(hits)
+            self.metrics.labelled(self.metrics.cache, "hit").inc(hits)
+            self.metrics.labelled(self.metrics.predictions, "cache", model_version).inc(hits)
         if hits < len(answers):
-            self.metrics.cache.labels("miss").inc(len(answers) - hits)
+            self.metrics.labelled(self.metrics.cache, "miss").inc(len(answers) - hits)
         return answers, None if featured else data_version
 
     def answer(
@@ -146,7 +146,7 @@ class ForecastClient:
             if "error" not in item
         )
         for labels, count in counts.items():  # a label lookup per item cost a batch 10 ms
-            self.metrics.predictions.labels(*labels).inc(count)
+            self.metrics.labelled(self.metrics.predictions, *labels).inc(count)
         return items
 
     # -- tasks --------------------------------------------------------------------------

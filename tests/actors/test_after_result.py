@@ -5,7 +5,7 @@ on a private vhost, a dramatiq worker in this process, the results Redis."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import dramatiq
@@ -31,7 +31,7 @@ def broker(broker_settings) -> Iterator[Any]:
 
 
 @pytest.fixture
-def worker(broker) -> Iterator[Worker]:
+def worker(broker) -> Iterator[Callable[[], Worker]]:
     """A worker of the broker's actors, started once the test has declared them."""
     workers: list[Worker] = []
 
@@ -41,7 +41,7 @@ def worker(broker) -> Iterator[Worker]:
         workers.append(started)
         return started
 
-    yield start  # type: ignore[misc]
+    yield start
     for started in workers:
         started.stop()
 
