@@ -75,6 +75,7 @@ from core.cache import namespace
 from core.db import connect
 from core.seasons import season_start_year
 from core.settings import PROJECT_ROOT, Settings
+from etl.store.prediction_log import forget_run
 from etl.store.reads import load_matches, load_odds
 from etl.store.summary import last_kickoff, latest_teams
 
@@ -227,7 +228,8 @@ def rabbitmqctl(*args: str) -> None:
 
 
 def train_champion(settings: Settings) -> str:
-    """A champion trained on the store's last three seasons, in the private registry."""
+    """A champion trained on the store's last three seasons, in the private registry; its
+    run id."""
     from ml import registry
     from ml.backtest import prepare_frame
     from ml.features import FeatureConfig
@@ -243,7 +245,9 @@ def train_champion(settings: Settings) -> str:
     forecaster = train_forecaster(frame, ModelSpecs(), config, 0.3, burn_in_seasons=1)
     version = registry.register_model(settings, forecaster, {"rps": 0.2}, {"benchmark": 1}, {})
     registry.promote(settings, version)
-    return version
+    run_id = registry.model_info(settings).run_id
+    assert run_id is not None, "a registered model has a run"
+    return run_id
 
 
 def fixtures(settings: Settings) -> list[dict[str, Any]]:
@@ -361,7 +365,8 @@ def bench_stack(
 ) -> Iterator[Stack]:
     """The store of ``FOOTCAST_DATABASE_URL`` as it is, a champion trained on its last three
     seasons into a private MLflow registry, a private RabbitMQ vhost, a dramatiq worker
-    and a gunicorn API (the Procfile's commands), ready; all removed on exit."""
+    and a gunicorn API (the Procfile's commands), ready; all removed on exit, with what the
+    champion served from the store's prediction log."""
     base = Settings.from_env()
     workdir = Path(tempfile.mkdtemp(prefix="footcast-bench-"))
     vhost = f"footcast_bench_{uuid.uuid4().hex[:8]}"
@@ -375,8 +380,9 @@ def bench_stack(
         log_format="json",
     )
     procs: list[subprocess.Popen[bytes]] = []
+    run_id: str | None = None
     try:
-        train_champion(settings)
+        run_id = train_champion(settings)
         port = free_port()
         command = worker_command(("ml", "ops"), processes=worker_processes, threads=worker_threads)
         procs.append(spawn(command, settings, workdir / "worker.log"))
@@ -392,6 +398,10 @@ def bench_stack(
     finally:
         for proc in reversed(procs):
             stop(proc)
+        if run_id is not None:  # the store's log keeps no forecast of the scratch champion
+            with connect(settings) as conn:
+                forget_run(conn, run_id)
+                conn.commit()
         client = redis.Redis.from_url(settings.cache_url)
         for key in client.scan_iter(f"{namespace(settings)}*", count=1000):
             client.unlink(key)

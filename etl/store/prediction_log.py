@@ -97,9 +97,9 @@ def log_forecasts(conn: psycopg.Connection, served: Sequence[ServedForecast]) ->
             "run_id": s.run_id,
             "inputs_key": s.inputs_key,
             "inputs": s.inputs,
-            "p_home": s.probabilities[0],
-            "p_draw": s.probabilities[1],
-            "p_away": s.probabilities[2],
+            "p_home": float(s.probabilities[0]),
+            "p_draw": float(s.probabilities[1]),
+            "p_away": float(s.probabilities[2]),
             "forecast": s.forecast,
         }
         for s in served
@@ -124,9 +124,9 @@ class GroupLog:
 
     While one thread writes, the others queue their rows; when it is done, the first of them
     to wake writes every queued row in one statement. Each caller returns once its own rows
-    are committed, or raises if their statement failed, so a forecast is logged before it is
-    answered, as with a statement per caller; a caller alone writes at once. Under load the
-    store gets one round trip per busy moment instead of one per answer.
+    are committed, or raises ``LogNotWritten`` if their statement failed, as with a
+    statement per caller; a caller alone writes at once. Under load the store gets one
+    round trip (and one commit) per busy moment instead of one per answer.
     """
 
     def __init__(
@@ -165,6 +165,13 @@ class GroupLog:
                 waiting.done, waiting.error = True, error
             self._writing = False
             self._changed.notify_all()
+
+
+def forget_run(conn: psycopg.Connection, run_id: str) -> int:
+    """Delete what a model run served (a benchmark's scratch champion); returns the count."""
+    return max(
+        int(conn.execute("DELETE FROM prediction_log WHERE run_id = %s", (run_id,)).rowcount), 0
+    )
 
 
 def logged_since(conn: psycopg.Connection, since: dt.datetime) -> dict[str, int]:

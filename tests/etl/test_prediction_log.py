@@ -9,13 +9,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import psycopg
 import pytest
 
 from core.db import connect
 from etl.migrate import migrate
-from etl.store.prediction_log import GroupLog, LogNotWritten, ServedForecast
+from etl.store.prediction_log import GroupLog, LogNotWritten, ServedForecast, forget_run
 
 pytestmark = [pytest.mark.integration]
 
@@ -119,3 +120,13 @@ def test_a_failed_statement_reaches_each_caller_whose_rows_it_carried_and_no_oth
 def test_a_caller_alone_writes_at_once(store):
     GroupLog(lambda: connect(store, autocommit=True)).write([_row(0)])
     assert _logged(store, 0) == 1
+
+
+def test_forgetting_a_run_deletes_its_rows_and_no_other(store):
+    scratch = [replace(_row(i), run_id="scratch") for i in range(3)]
+    log = GroupLog(lambda: connect(store, autocommit=True))
+    log.write([_row(9), *scratch])
+    with connect(store) as conn:
+        assert forget_run(conn, "scratch") == 3
+        conn.commit()
+    assert [_logged(store, i) for i in (0, 1, 2, 9)] == [0, 0, 0, 1]
