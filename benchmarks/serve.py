@@ -390,7 +390,8 @@ def bench_stack(
         procs.append(spawn(command, settings, workdir / "api.log"))
         api = f"http://127.0.0.1:{port}"
         wait_http_ok(f"{api}/health/ready", 60, procs[1])
-        # each process loads its serving state first
+        # every process attached (serving ops too, each loads its serving state meanwhile:
+        # the warm-up below waits that out)
         wait_consuming(settings, ["ml"], procs[0], 120, consumers=worker_processes)
         yield Stack(
             settings, workdir, api, procs[1], procs[0], worker_threads, procs, worker_processes
