@@ -4,6 +4,7 @@ holding their clients for the full timeout."""
 
 import os
 import signal
+import statistics
 import time
 from datetime import date, timedelta
 from itertools import count
@@ -54,8 +55,10 @@ def test_a_killed_worker_child_gives_fast_503s_until_the_supervisor_has_restarte
         refused.append(took_s)
         assert time.monotonic() < deadline, "no prediction after the restart"
         time.sleep(0.1)
-    # each refusal is immediate: a small fraction of the 10 s the client would have waited
-    assert refused and max(refused) < 2.0
+    # refusals are immediate, a small fraction of the 10 s the client would have waited;
+    # the one that rereads the consumer count opens a broker connection, which a loaded
+    # machine took up to 3 s to accept
+    assert refused and statistics.median(refused) < 0.1 and max(refused) < 5.0
     assert supervisor.poll() is None
     [restarted] = worker_children(supervisor)
     assert restarted.pid != child.pid
