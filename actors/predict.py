@@ -6,16 +6,17 @@ told of promotions and new data at once (``actors.serving_events``), and also ch
 new champion every few seconds and before each message (rate-limited), so it switches even
 if it missed an event and the API answers everything from the cache meanwhile.
 
-``predict`` writes its prediction log rows once its answer is stored
-(``actors.after_result``): the commit no longer delays the answer. Rows the store refuses
-then go on in a ``log_served`` message, retried with backoff and dead-lettered when
-retries run out, so no served forecast goes unlogged.
+``predict`` writes its prediction log rows, and the cache entries an immediate repeat of
+the request does not read, once its answer is stored (``actors.after_result``): the commit
+and the writes no longer delay the answer. Rows the store refuses then go on in a
+``log_served`` message, retried with backoff and dead-lettered when retries run out, so no
+served forecast goes unlogged.
 """
 
 from __future__ import annotations
 
-import functools
 import time
+from functools import partial
 from typing import Any
 
 import dramatiq
@@ -103,13 +104,10 @@ def predict(data: Any) -> dict[str, Any]:
     missed_at = data.get("missed_at")
     if not isinstance(missed_at, str | None):
         raise ContractError("missed_at must be a data version (a string)")
-    later = functools.partial(_log_after_result, current)
-    predictions = predict_fixtures(current, fixtures, missed_at, log=later)
+    predictions = predict_fixtures(
+        current, fixtures, missed_at, later=after_result, log=partial(_log, current)
+    )
     return {"predictions": predictions, "queue_wait_ms": queue_wait_ms}
-
-
-def _log_after_result(current: Serving, served: list[ServedForecast]) -> None:
-    after_result(functools.partial(_log, current, served))
 
 
 def _log(current: Serving, served: list[ServedForecast]) -> None:

@@ -212,6 +212,11 @@ MISS_RPS_BOUND = 1000
 BATCHES = 30
 
 
+def chart_values() -> dict[str, Any]:
+    """The chart's default values (the deployed topology)."""
+    return dict(yaml.safe_load(CHART_VALUES.read_text()))
+
+
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
@@ -348,11 +353,11 @@ class Stack:
     worker_processes: int = 1
 
     def start_worker(self) -> subprocess.Popen[bytes]:
-        """A new dramatiq worker process (queues ``ml`` and ``ops``); the old one is kept
-        running until the caller stops it."""
+        """A new ``ml`` worker (the chart's ``ml`` group); the old one is kept running until
+        the caller stops it."""
         log = self.workdir / f"worker-{time.monotonic_ns()}.log"
         command = worker_command(
-            ("ml", "ops"), processes=self.worker_processes, threads=self.worker_threads
+            ("ml",), processes=self.worker_processes, threads=self.worker_threads
         )
         self.worker_proc = spawn(command, self.settings, log)
         self.procs.append(self.worker_proc)
@@ -364,9 +369,9 @@ def bench_stack(
     api_workers: int, api_threads: int, worker_threads: int, worker_processes: int = 1
 ) -> Iterator[Stack]:
     """The store of ``FOOTCAST_DATABASE_URL`` as it is, a champion trained on its last three
-    seasons into a private MLflow registry, a private RabbitMQ vhost, a dramatiq worker
-    and a gunicorn API (the Procfile's commands), ready; all removed on exit, with what the
-    champion served from the store's prediction log."""
+    seasons into a private MLflow registry, a private RabbitMQ vhost, the chart's ``ml`` and
+    ``ops`` workers and a gunicorn API (the Procfile's commands), ready; all removed on
+    exit, with what the champion served from the store's prediction log."""
     base = Settings.from_env()
     workdir = Path(tempfile.mkdtemp(prefix="footcast-bench-"))
     vhost = f"footcast_bench_{uuid.uuid4().hex[:8]}"
@@ -383,18 +388,22 @@ def bench_stack(
     run_id: str | None = None
     try:
         run_id = train_champion(settings)
-        port = free_port()
-        command = worker_command(("ml", "ops"), processes=worker_processes, threads=worker_threads)
+        # the chart's groups: ml (its processes load the serving state before consuming) and
+        # ops, each its own worker
+        command = worker_command(("ml",), processes=worker_processes, threads=worker_threads)
         procs.append(spawn(command, settings, workdir / "worker.log"))
+        ops = chart_values()["workers"]["groups"]["ops"]
+        command = worker_command(("ops",), processes=ops["processes"], threads=ops["threads"])
+        procs.append(spawn(command, settings, workdir / "ops-worker.log"))
+        port = free_port()
         command = api_command(port, workers=api_workers, threads=api_threads)
         procs.append(spawn(command, settings, workdir / "api.log"))
         api = f"http://127.0.0.1:{port}"
-        wait_http_ok(f"{api}/health/ready", 60, procs[1])
-        # every process attached (serving ops too, each loads its serving state meanwhile:
-        # the warm-up below waits that out)
+        wait_http_ok(f"{api}/health/ready", 60, procs[2])
+        wait_consuming(settings, ["ops"], procs[1], 60, consumers=ops["processes"])
         wait_consuming(settings, ["ml"], procs[0], 120, consumers=worker_processes)
         yield Stack(
-            settings, workdir, api, procs[1], procs[0], worker_threads, procs, worker_processes
+            settings, workdir, api, procs[2], procs[0], worker_threads, procs, worker_processes
         )
     finally:
         for proc in reversed(procs):
@@ -475,7 +484,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration-s", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each case; the best counts")
-    chart = yaml.safe_load(CHART_VALUES.read_text())
+    chart = chart_values()
     ml = chart["workers"]["groups"]["ml"]
     parser.add_argument("--api-workers", type=int, default=chart["api"]["workers"])
     parser.add_argument("--api-threads", type=int, default=chart["api"]["threads"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -25,21 +25,16 @@ from ml import market, score_grid
 from ml.errors import NotFitted
 from ml.features import FeatureConfig, FeatureState
 from ml.models.base import FloatArray
-from ml.models.dixon_coles import MAX_GOALS, DixonColes, LeagueFit
+from ml.models.dixon_coles import MAX_GOALS, DixonColes, LeagueFit, score_matrices
 from ml.models.multinomial import Multinomial
 from ml.models.stack import Stack
+from ml.score_grid import BoolArray
 
 #: Keys of a fixture's prices: 1X2 (required for the priced path), then the optional
 #: over/under 2.5 and Asian handicap (line of the home side, home and away prices).
 PRICE_KEYS = ("home", "draw", "away", "over", "under", "ah_line", "ah_home", "ah_away")
 #: The stack that reads the over/under and handicap prices, and the 1X2-only one.
 STACK_WITH_EXTRAS, STACK_1X2 = "stacked", "stacked_1x2"
-
-_K = np.arange(MAX_GOALS + 1)
-_LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in _K])
-_H, _A = np.indices((MAX_GOALS + 1, MAX_GOALS + 1))
-_HOME_WIN = _H > _A
-_DRAW = _H == _A
 
 
 @dataclass(frozen=True)
@@ -66,11 +61,23 @@ class _Linear:
             intercept=(model.intercept - (model.mean / model.scale) @ model.coef.T) / t,
         )
 
-    def proba(self, values: Mapping[str, float]) -> FloatArray:
-        x = np.array([values[f] for f in self.features])
+    def proba(self, rows: Sequence[Mapping[str, float]]) -> FloatArray:
+        """``(n, 3)`` probabilities of ``n`` fixtures' features."""
+        x = np.array([[values[f] for f in self.features] for values in rows], dtype=np.float64)
         z = x @ self.coef + self.intercept
-        z = np.exp(z - z.max())
-        return np.asarray(z / z.sum())
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return np.asarray(z / z.sum(axis=1, keepdims=True))
+
+
+class FixtureRow(NamedTuple):
+    """What one fixture's forecast reads: its features, teams, competition and decimal
+    prices (``PRICE_KEYS``; None or without all of the 1X2: unpriced)."""
+
+    features: Mapping[str, float]
+    home_team: str
+    away_team: str
+    competition: str
+    prices: Mapping[str, float] | None = None
 
 
 class Forecaster:
@@ -105,24 +112,19 @@ class Forecaster:
         """Feature names the forecaster reads from the feature state."""
         return self.stats.features
 
-    def _score_matrix(
-        self, features: Mapping[str, float], home_team: str, away_team: str, competition: str
-    ) -> tuple[FloatArray, float, float, bool]:
-        fit = self.leagues.get(competition)
-        if fit is not None:
-            lam, mu = fit.expected_goals(home_team, away_team)
-            rho = fit.rho
-        else:  # a league Dixon-Coles never saw: the state's online Poisson rates
-            lam, mu, rho = features["pois_xg_home"], features["pois_xg_away"], 0.0
-        ph = np.exp(_K * math.log(lam) - lam - _LOG_FACTORIAL)
-        pa = np.exp(_K * math.log(mu) - mu - _LOG_FACTORIAL)
-        m = np.outer(ph, pa)
-        m[0, 0] *= 1.0 - lam * mu * rho
-        m[0, 1] *= 1.0 + lam * rho
-        m[1, 0] *= 1.0 + mu * rho
-        m[1, 1] *= 1.0 - rho
-        m /= m.sum()
-        return m, lam, mu, fit is not None
+    def _score_matrices(self, rows: Sequence[FixtureRow]) -> tuple[FloatArray, BoolArray]:
+        """Dixon-Coles score grids of the rows ``(n, h, a)``, and which rows' leagues it
+        fitted (a league it never saw starts from the state's online Poisson rates)."""
+        rates = np.empty((len(rows), 3))
+        known = np.zeros(len(rows), dtype=bool)
+        for i, row in enumerate(rows):
+            fit = self.leagues.get(row.competition)
+            if fit is None:
+                rates[i] = row.features["pois_xg_home"], row.features["pois_xg_away"], 0.0
+            else:
+                rates[i] = (*fit.expected_goals(row.home_team, row.away_team), fit.rho)
+                known[i] = True
+        return score_matrices(rates[:, 0], rates[:, 1], rates[:, 2], MAX_GOALS), known
 
     def forecast(
         self,
@@ -143,45 +145,72 @@ class Forecaster:
         (or without a stack) the forecast is the unpriced one. ``variant`` names the path:
         ``stats``, ``priced_1x2`` or ``priced``.
         """
-        matrix, _, _, dc_known = self._score_matrix(features, home_team, away_team, competition)
-        learned = self.stats.proba(features)
-        dc = np.array([matrix[_HOME_WIN].sum(), matrix[_DRAW].sum(), 0.0])
-        dc[2] = 1.0 - dc[0] - dc[1]
+        given = _price_inputs(opening_odds, prices)
+        [forecast] = self.forecast_rows(
+            [FixtureRow(features, home_team, away_team, competition, given)]
+        )
+        return forecast
+
+    def forecast_rows(self, rows: Sequence[FixtureRow]) -> list[dict[str, Any]]:
+        """``forecast`` of each row, computed over all of them at once: a matchday of a
+        hundred fixtures costs a few times one fixture, not a hundred."""
+        if not rows:
+            return []
+        matrices, dc_known = self._score_matrices(rows)
+        learned = self.stats.proba([row.features for row in rows])
+        dc = score_grid.outcome_probabilities(matrices)
+        known = dc_known[:, None]
         w = self.dc_weight
-        probs = w * dc + (1.0 - w) * learned if dc_known else learned
-        members = {"dixon_coles": dc if dc_known else learned, "multinomial": learned}
-        probs, variant = self._priced(probs, members, _price_inputs(opening_odds, prices))
-        return {
-            "p_home": float(probs[0]),
-            "p_draw": float(probs[1]),
-            "p_away": float(probs[2]),
-            **score_grid.summary(score_grid.conform(matrix, probs), self.top_scores),
-            "variant": variant,
-            "model_version": self.version,
-        }
+        probs = np.where(known, w * dc + (1.0 - w) * learned, learned)
+        members = {"dixon_coles": np.where(known, dc, learned), "multinomial": learned}
+        variants = self._priced(probs, members, [_price_inputs(None, row.prices) for row in rows])
+        summaries = score_grid.summaries(score_grid.conform(matrices, probs), self.top_scores)
+        return [
+            {
+                "p_home": p_home,
+                "p_draw": p_draw,
+                "p_away": p_away,
+                **summary,
+                "variant": variant,
+                "model_version": self.version,
+            }
+            for (p_home, p_draw, p_away), summary, variant in zip(
+                probs.tolist(), summaries, variants, strict=True
+            )
+        ]
 
     def _priced(
         self,
-        unpriced: FloatArray,
+        probs: FloatArray,
         members: Mapping[str, FloatArray],
-        prices: Mapping[str, float] | None,
-    ) -> tuple[FloatArray, str]:
-        """The stats members stacked on the market (or the unpriced pool without prices),
-        and the path's name."""
-        if prices is None:
-            return unpriced, "stats"
-        market_probs = market.demargin_proportional([[prices[k] for k in _1X2]])
-        extras = market.extra_values(prices)
-        stack = self.stacks.get(STACK_WITH_EXTRAS)
-        variant = "priced"
-        if extras is None or stack is None:
-            stack = self.stacks.get(STACK_1X2)
-            variant = "priced_1x2"
-        if stack is None:
-            return unpriced, "stats"
-        inputs = [members[name] for name in stack.inputs]
-        x = [[extras[name] for name in stack.extras]] if stack.extras and extras else None
-        return stack.proba(market_probs, inputs, x)[0], variant
+        prices: Sequence[Mapping[str, float] | None],
+    ) -> list[str]:
+        """Each row's path; the priced rows of ``probs`` (the unpriced pool) are replaced,
+        in place, by their stack of the stats members on the market."""
+        variants = ["stats"] * len(prices)
+        stacked: dict[str, list[tuple[int, list[float], list[float]]]] = {}
+        for i, given in enumerate(prices):
+            if given is None:
+                continue
+            extras = market.extra_values(given)
+            with_extras = extras is not None and STACK_WITH_EXTRAS in self.stacks
+            name = STACK_WITH_EXTRAS if with_extras else STACK_1X2
+            stack = self.stacks.get(name)
+            if stack is None:
+                continue
+            x = [extras[e] for e in stack.extras] if extras is not None else []
+            stacked.setdefault(name, []).append((i, [given[k] for k in _1X2], x))
+        for name, group in stacked.items():
+            stack = self.stacks[name]
+            rows = [i for i, _, _ in group]
+            market_probs = market.demargin_proportional([odds for _, odds, _ in group])
+            x_rows = [x for _, _, x in group] if stack.extras else None
+            probs[rows] = stack.proba(
+                market_probs, [members[m][rows] for m in stack.inputs], x_rows
+            )
+            for i in rows:
+                variants[i] = _VARIANTS[name]
+        return variants
 
     def forecast_fixture(
         self,
@@ -203,6 +232,8 @@ class Forecaster:
 
 
 _1X2 = ("home", "draw", "away")
+#: The path each stack serves.
+_VARIANTS = {STACK_WITH_EXTRAS: "priced", STACK_1X2: "priced_1x2"}
 
 
 def _price_inputs(

@@ -25,62 +25,73 @@ BoolArray = npt.NDArray[np.bool_]
 @dataclass(frozen=True)
 class _Layout:
     """What every grid of one size shares, computed once: a forecast reads a dozen numbers
-    off an 11 x 11 grid, and building these index arrays each time cost as much as reading."""
+    off an 11 x 11 grid, and building these index arrays each time cost as much as reading.
+    Each number is a weighted sum of the cells, so one matrix product reads them all."""
 
-    goals: npt.NDArray[np.int_]
     outcome: npt.NDArray[np.int_]  #: per cell, flattened: 0 home win, 1 draw, 2 away win
-    regions: tuple[BoolArray, BoolArray, BoolArray]
-    over_2_5: BoolArray
-    btts: BoolArray
+    outcomes: FloatArray  #: the same as one column per outcome (cells x 3) of ones and zeros
+    #: Per cell (cells x 4): home goals, away goals, over 2.5 goals, both teams scored.
+    reads: FloatArray
 
 
 @functools.cache
 def _layout(size: int) -> _Layout:
-    h, a = np.indices((size, size))
+    h, a = (axis.ravel() for axis in np.indices((size, size)))
+    outcome = np.sign(a - h) + 1
     return _Layout(
-        goals=np.arange(size),
-        outcome=(np.sign(a - h) + 1).ravel(),
-        regions=(h > a, h == a, h < a),
-        over_2_5=(h + a) > 2,
-        btts=(h > 0) & (a > 0),
+        outcome=outcome,
+        outcomes=np.eye(3)[outcome],
+        reads=np.stack([h, a, h + a > 2, (h > 0) & (a > 0)], axis=1).astype(np.float64),
     )
 
 
 def conform(grid: FloatArray, probs: npt.ArrayLike) -> FloatArray:
-    """``grid`` with its home-win, draw and away-win regions scaled to ``probs``."""
-    out = np.array(grid, dtype=np.float64).ravel()
-    out /= out.sum()
-    outcome = _layout(len(grid)).outcome
-    mass = np.bincount(outcome, weights=out, minlength=3)
-    target = np.asarray(probs, dtype=np.float64)
-    scale = np.divide(target, mass, out=np.ones(3), where=mass > 0)
-    out *= scale[outcome]
-    return np.asarray(out / out.sum()).reshape(len(grid), len(grid))
+    """``grid`` with its home-win, draw and away-win regions scaled to ``probs``; or each
+    grid of a stack ``(n, h, a)`` scaled to its row of ``(n, 3)`` probabilities."""
+    shape = np.shape(grid)
+    size = shape[-1]
+    out = np.array(grid, dtype=np.float64).reshape(-1, size * size)
+    out /= out.sum(axis=1, keepdims=True)
+    layout = _layout(size)
+    mass = out @ layout.outcomes
+    target = np.asarray(probs, dtype=np.float64).reshape(mass.shape)
+    scale = np.divide(target, mass, out=np.ones_like(mass), where=mass > 0)
+    out *= scale[:, layout.outcome]
+    return np.asarray(out / out.sum(axis=1, keepdims=True)).reshape(shape)
 
 
-def outcome_probabilities(grid: FloatArray) -> tuple[float, float, float]:
-    """(home win, draw, away win) probabilities a score grid implies."""
-    home, draw, away = _layout(len(grid)).regions
-    return float(grid[home].sum()), float(grid[draw].sum()), float(grid[away].sum())
+def outcome_probabilities(grids: FloatArray) -> FloatArray:
+    """(home win, draw, away win) probabilities each grid of a stack ``(n, h, a)`` implies,
+    ``(n, 3)``; of one grid ``(h, a)``, ``(3,)``."""
+    shape = np.shape(grids)
+    flat = np.asarray(grids, dtype=np.float64).reshape(-1, shape[-1] ** 2)
+    return np.asarray(flat @ _layout(shape[-1]).outcomes).reshape(*shape[:-2], 3)
 
 
 #: Goals per side of the score grid an answer carries (0 to 5: the scores worth showing).
 SHOWN_GOALS = 6
 
 
-def summary(grid: FloatArray, top_scores: int) -> dict[str, Any]:
-    """Expected goals, over 2.5 goals, both teams to score, the likeliest scores, and the
-    grid's corner of 0 to ``SHOWN_GOALS - 1`` goals a side (rows: home goals)."""
-    size = len(grid)
-    layout = _layout(size)
-    flat = grid.ravel()
-    top = np.argpartition(flat, -top_scores)[-top_scores:]
-    top = top[np.argsort(flat[top])[::-1]]
-    return {
-        "xg_home": float(grid.sum(axis=1) @ layout.goals),
-        "xg_away": float(grid.sum(axis=0) @ layout.goals),
-        "p_over_2_5": float(grid[layout.over_2_5].sum()),
-        "p_btts": float(grid[layout.btts].sum()),
-        "top_scores": [(int(i // size), int(i % size), float(flat[i])) for i in top],
-        "score_grid": grid[:SHOWN_GOALS, :SHOWN_GOALS].tolist(),
-    }
+def summaries(grids: FloatArray, top_scores: int) -> list[dict[str, Any]]:
+    """Of each grid of a stack ``(n, h, a)``: expected goals, over 2.5 goals, both teams to
+    score, the likeliest scores, and the grid's corner of 0 to ``SHOWN_GOALS - 1`` goals a
+    side (rows: home goals)."""
+    n, size, _ = grids.shape
+    flat = grids.reshape(n, size * size)
+    reads = (flat @ _layout(size).reads).tolist()
+    top = np.argsort(-flat, axis=1, kind="stable")[:, :top_scores]
+    p_top = flat[np.arange(n)[:, None], top].tolist()
+    shown = grids[:, :SHOWN_GOALS, :SHOWN_GOALS].tolist()
+    return [
+        {
+            "xg_home": xg_home,
+            "xg_away": xg_away,
+            "p_over_2_5": over,
+            "p_btts": btts,
+            "top_scores": [(c // size, c % size, p) for c, p in zip(cells, p_top[i], strict=True)],
+            "score_grid": shown[i],
+        }
+        for i, ((xg_home, xg_away, over, btts), cells) in enumerate(
+            zip(reads, top.tolist(), strict=True)
+        )
+    ]

@@ -10,9 +10,9 @@ correct.
 
 Every forecast a worker serves is written to the prediction log (``served_row``), once
 per fixture, model version and inputs: answers the API reads from the cache were logged
-when a worker first served them. ``predict_fixtures`` can hand the rows to its caller,
-so the ``predict`` actor writes them once its answer is on its way, before its message is
-acked.
+when a worker first served them. ``predict_fixtures`` can leave the rows, and the cache
+entries an immediate repeat does not read, to its caller: the ``predict`` actor writes them
+once its answer is on its way, before its message is acked.
 """
 
 from __future__ import annotations
@@ -101,10 +101,6 @@ class Serving:
                 except redis.RedisError as exc:
                     log.warning("serving record not renewed", error=str(exc))
 
-    def store(self, writes: AnswerWrites) -> None:
-        """Write the cache entries answering left (never fails)."""
-        self.cache.store(writes.features, writes.predictions, writes.answers)
-
     def publish(self) -> None:
         """Tell producers which model and data version this worker serves."""
         current = self.keeper.current
@@ -189,7 +185,7 @@ def featurise_fixtures(
 
 
 @dataclass
-class AnswerWrites:
+class _Writes:
     """What answering leaves to write: cache entries (key, value) of features, predictions
     and answers, and the prediction log's rows."""
 
@@ -199,12 +195,11 @@ class AnswerWrites:
     served: list[ServedForecast] = field(default_factory=list)
 
 
-def answer_fixtures(
+def _answer_fixtures(
     serving: Serving, fixtures: Sequence[Mapping[str, Any]], missed_at: str | None = None
-) -> tuple[list[dict[str, Any]], AnswerWrites]:
+) -> tuple[list[dict[str, Any]], _Writes]:
     """A prediction (or an error item) per fixture, each naming the model version that made
-    it, its inputs and warnings, and the writes they leave: cache entries
-    (``Serving.store``) and log rows (``Serving.log``).
+    it, its inputs and warnings, and the writes they leave: cache entries and log rows.
 
     Only fixtures whose features came from the cache look their prediction up: one whose
     features were just computed is forecast at once (a new vector's lookup would almost
@@ -220,8 +215,12 @@ def answer_fixtures(
         if entry is not None and i not in fresh
     }
     found = dict(zip(keys, cache.get_many(list(keys.values())), strict=True))
+    unforecast = {
+        i: entry for i, entry in enumerate(entries) if entry is not None and found.get(i) is None
+    }  # forecast together: a matchday costs a few fixtures' time, not a hundred
+    forecast = dict(zip(unforecast, current.forecasts(list(unforecast.values())), strict=True))
     items: list[dict[str, Any]] = []
-    writes = AnswerWrites(features=list(fresh.values()))
+    writes = _Writes(features=list(fresh.values()))
     for i, (entry, error) in enumerate(zip(entries, errors, strict=True)):
         if entry is None:
             items.append(error)
@@ -229,7 +228,7 @@ def answer_fixtures(
         prediction = found.get(i)
         cached = prediction is not None
         if prediction is None:
-            prediction = current.forecast(entry["fixture"], entry["features"], entry["odds"])
+            prediction = forecast[i]
             key = cache.prediction_key(current.model.key, entry["hash"])
             writes.predictions.append((key, prediction))
         items.append(served_answer(entry, prediction, current.data_version, cached))
@@ -243,14 +242,27 @@ def predict_fixtures(
     serving: Serving,
     fixtures: Sequence[Mapping[str, Any]],
     missed_at: str | None = None,
+    *,
+    later: Callable[[Callable[[], None]], None] | None = None,
     log: Callable[[list[ServedForecast]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """``answer_fixtures`` with its cache entries written, and its log rows handed to
-    ``log`` (by default written before it returns)."""
-    items, writes = answer_fixtures(serving, fixtures, missed_at)
-    serving.store(writes)  # before the answer: asking again at once is a cache hit
-    (log or serving.log.write)(writes.served)
+    """A prediction (or an error item) per fixture, with the writes it leaves done: the
+    answers' cache entries before it returns (asking again at once is a cache hit), the
+    feature and prediction entries and the log's rows (handed to ``log``, by default
+    ``serving.log.write``) in the work it hands to ``later`` (by default, done at once)."""
+    items, writes = _answer_fixtures(serving, fixtures, missed_at)
+    serving.cache.store((), answers=writes.answers)
+
+    def rest() -> None:
+        serving.cache.store(writes.features, writes.predictions)
+        (log or serving.log.write)(writes.served)
+
+    (later or _at_once)(rest)
     return items
+
+
+def _at_once(work: Callable[[], None]) -> None:
+    work()
 
 
 def served_row(

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,9 +46,7 @@ from etl.teams import list_aliases, normalise, team_names
 from ml import registry
 from ml.errors import MlError
 from ml.features import FeatureState, build_features
-
-if TYPE_CHECKING:
-    from ml.forecaster import Forecaster
+from ml.forecaster import FixtureRow, Forecaster
 
 log = structlog.get_logger("footcast.serving_state")
 
@@ -254,20 +252,39 @@ class ServingState:
     ) -> dict[str, Any]:
         """The forecast of a resolved fixture's features (priced when ``odds`` are given:
         decimal home, draw and away prices), naming the model version."""
-        raw = self.forecaster.forecast(
-            features, resolved["home_team"], resolved["away_team"], resolved["competition"], odds
-        )
-        forecast: dict[str, Any] = {key: round(float(raw[key]), DECIMALS) for key in FORECAST_KEYS}
-        forecast["top_scores"] = [
-            {"home": int(h), "away": int(a), "p": round(float(p), DECIMALS)}
-            for h, a, p in raw["top_scores"]
+        [prediction] = self.forecasts([{"fixture": resolved, "features": features, "odds": odds}])
+        return prediction
+
+    def forecasts(self, entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """``forecast`` of each feature entry (``fixture``, ``features``, ``odds``), all at
+        once (``Forecaster.forecast_rows``)."""
+        rows = [
+            FixtureRow(
+                entry["features"],
+                entry["fixture"]["home_team"],
+                entry["fixture"]["away_team"],
+                entry["fixture"]["competition"],
+                entry["odds"],
+            )
+            for entry in entries
         ]
-        grid = np.asarray(raw["score_grid"], dtype=float)
-        forecast["score_grid"] = np.round(grid, DECIMALS).tolist()
-        return {
-            "model": {"name": registry.MODEL_NAME, "version": self.model_version},
-            "forecast": forecast,
-        }
+        model = {"name": registry.MODEL_NAME, "version": self.model_version}
+        return [
+            {"model": model, "forecast": _served(raw)}
+            for raw in self.forecaster.forecast_rows(rows)
+        ]
+
+
+def _served(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A forecaster's forecast as served: rounded, scores named."""
+    forecast: dict[str, Any] = {key: round(float(raw[key]), DECIMALS) for key in FORECAST_KEYS}
+    forecast["top_scores"] = [
+        {"home": int(h), "away": int(a), "p": round(float(p), DECIMALS)}
+        for h, a, p in raw["top_scores"]
+    ]
+    grid = np.asarray(raw["score_grid"], dtype=float)
+    forecast["score_grid"] = np.round(grid, DECIMALS).tolist()
+    return forecast
 
 
 def has_priced_path(forecaster: Forecaster) -> bool:

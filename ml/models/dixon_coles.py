@@ -11,11 +11,13 @@ as teams only play within their league.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import statsmodels.api as sm
 from scipy.optimize import minimize_scalar
@@ -77,10 +79,17 @@ class LeagueFit:
         return lam, mu
 
 
+@functools.cache
+def _goals(max_goals: int) -> tuple[npt.NDArray[np.int_], FloatArray]:
+    """0..max_goals and the logarithms of their factorials (a forecast at a time builds its
+    grid in microseconds; these would cost as much again)."""
+    k = np.arange(max_goals + 1)
+    return k, np.cumsum(np.log(np.maximum(k, 1)))
+
+
 def poisson_pmf(rate: FloatArray, max_goals: int) -> FloatArray:
     """P(k goals), k = 0..max_goals, for each rate: shape (n, max_goals + 1)."""
-    k = np.arange(max_goals + 1)
-    log_fact = np.cumsum(np.log(np.maximum(k, 1)))
+    k, log_fact = _goals(max_goals)
     rate = np.asarray(rate, dtype=float)[:, None]
     return np.asarray(np.exp(k * np.log(rate) - rate - log_fact))
 

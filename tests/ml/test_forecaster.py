@@ -6,6 +6,7 @@ import pytest
 from ml import score_grid
 from ml.backtest import prepare_frame
 from ml.features import FeatureConfig, FeatureState, build_features
+from ml.forecaster import FixtureRow
 from ml.models.dixon_coles import DixonColes
 from ml.models.ensemble import pool
 from ml.models.multinomial import Multinomial
@@ -139,7 +140,7 @@ def test_a_league_dixon_coles_never_saw_uses_the_feature_model_alone(trained):
     f = forecaster.forecast(features, "A", "B", "X9")
     assert f["p_home"] + f["p_draw"] + f["p_away"] == pytest.approx(1.0)
     assert [f["p_home"], f["p_draw"], f["p_away"]] == pytest.approx(
-        list(forecaster.stats.proba(features)), abs=1e-9
+        forecaster.stats.proba([features])[0].tolist(), abs=1e-9
     )
     # the grid starts from the state's Poisson rates, reshaped to the feature model's 1X2
     assert f["xg_home"] == pytest.approx(features["pois_xg_home"], rel=0.25)
@@ -154,7 +155,7 @@ def test_one_forecast_agrees_with_its_own_score_grid(trained, prices):
     f = forecaster.forecast(features, *teams, prices)
     assert f["variant"] == ("stats" if prices is None else "priced_1x2")
     # the grid the answer's goal numbers must come from: Dixon-Coles' conformed to its 1X2
-    dixon_coles = forecaster._score_matrix(features, *teams)[0]
+    dixon_coles = forecaster._score_matrices([FixtureRow(features, *teams)])[0][0]
     grid = score_grid.conform(dixon_coles, [f["p_home"], f["p_draw"], f["p_away"]])
     assert grid.sum() == pytest.approx(1.0, abs=1e-12)
     home, draw, away = score_grid.outcome_probabilities(grid)
@@ -168,6 +169,30 @@ def test_one_forecast_agrees_with_its_own_score_grid(trained, prices):
     assert f["p_btts"] == pytest.approx(grid[(h > 0) & (a > 0)].sum(), abs=1e-12)
     top = sorted((grid[i, j], i, j) for i in range(len(grid)) for j in range(len(grid)))[::-1]
     assert [(s[0], s[1]) for s in f["top_scores"]] == [(i, j) for _, i, j in top[:5]]
+
+
+def test_fixtures_forecast_together_are_forecast_as_one_by_one(trained):
+    _, frame, _, forecaster = trained
+    prices = {"home": 2.1, "draw": 3.4, "away": 3.6}
+    rows = []
+    for i, (_, row) in enumerate(frame.tail(12).iterrows()):
+        features = row[list(forecaster.stats.features)].to_dict()
+        given = (None, prices, {**prices, **EXTRAS}, {"home": 2.1})[i % 4]
+        competition = "X9" if i == 5 else "E0"  # a league Dixon-Coles never saw
+        rows.append(FixtureRow(features, row["home_team"], row["away_team"], competition, given))
+    together = forecaster.forecast_rows(rows)
+    for row, forecast in zip(rows, together, strict=True):
+        alone = forecaster.forecast(*row[:4], prices=row.prices)
+        assert forecast["variant"] == alone["variant"]
+        assert [s[:2] for s in forecast["top_scores"]] == [s[:2] for s in alone["top_scores"]]
+        assert [s[2] for s in forecast["top_scores"]] == pytest.approx(
+            [s[2] for s in alone["top_scores"]], abs=1e-12
+        )
+        for key in ("p_home", "p_draw", "p_away", "xg_home", "xg_away", "p_over_2_5", "p_btts"):
+            assert forecast[key] == pytest.approx(alone[key], abs=1e-12)
+        assert np.allclose(forecast["score_grid"], alone["score_grid"], rtol=0, atol=1e-12)
+    assert {f["variant"] for f in together} == {"stats", "priced_1x2", "priced"}
+    assert forecaster.forecast_rows([]) == []
 
 
 def test_a_heavy_home_favourite_expects_more_home_goals_than_the_raw_dixon_coles_grid():
