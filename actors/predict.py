@@ -6,8 +6,8 @@ told of promotions and new data at once (``actors.serving_events``), and also ch
 new champion every few seconds and before each message (rate-limited), so it switches even
 if it missed an event and the API answers everything from the cache meanwhile.
 
-``predict`` writes its prediction log rows, and the cache entries an immediate repeat of
-the request does not read, once its answer is stored (``actors.after_result``): the commit
+``predict`` writes its prediction log rows, and a batch's cache entries that an immediate
+repeat does not read, once its answer is stored (``actors.after_result``): the commit
 and the writes no longer delay the answer. Rows the store refuses then go on in a
 ``log_served`` message, retried with backoff and dead-lettered when retries run out, so no
 served forecast goes unlogged.

@@ -5,7 +5,7 @@ import redis
 
 from core.cache import Cache
 from ml.features import FEATURE_NAMES
-from ml.serving import Serving, featurise_fixtures, predict_fixtures
+from ml.serving import ONE_COMMAND_FIXTURES, Serving, featurise_fixtures, predict_fixtures
 from tests.serving_fixtures import FIXTURE, serving_world
 
 pytestmark = [pytest.mark.integration]
@@ -24,6 +24,28 @@ def test_a_prediction_is_computed_once_then_read_from_the_cache(serving):
     assert first["cached"] is False and second["cached"] is True
     assert second["forecast"] == first["forecast"]
     assert second["model"]["version"] == serving.keeper.model_version
+
+
+@pytest.mark.parametrize("size", [1, ONE_COMMAND_FIXTURES + 1])
+def test_answers_are_cached_before_the_reply_and_a_batchs_other_entries_after_it(serving, size):
+    """What a message leaves for after its answer (``later``): the log's rows always, and
+    a batch's feature and prediction entries; its answers' entries are there at once."""
+    cache, current = serving.cache, serving.keeper.current
+    fixtures = [{**FIXTURE, "kickoff": f"2031-0{size}-{day:02d}"} for day in range(1, size + 1)]
+    left: list = []
+    answers = predict_fixtures(serving, fixtures, later=left.append)
+    assert cache.lookup(fixtures, current.data_version, current.model.key)[0] == [
+        {**answer, "cached": True} for answer in answers
+    ]
+    feature_keys = [cache.features_key(current.data_version, f) for f in fixtures]
+    early = size <= ONE_COMMAND_FIXTURES
+    assert all((entry is not None) == early for entry in cache.get_many(feature_keys))
+    [rest] = left
+    rest()
+    assert None not in cache.get_many(feature_keys)
+    entries = cache.get_many(feature_keys)
+    keys = [cache.prediction_key(current.model.key, entry["hash"]) for entry in entries]
+    assert None not in cache.get_many(keys)
 
 
 def test_a_worker_trusts_a_miss_its_sender_just_saw_under_the_version_it_serves(serving):
