@@ -24,11 +24,10 @@ import numpy as np
 from ml import market, score_grid
 from ml.errors import NotFitted
 from ml.features import FeatureConfig, FeatureState
-from ml.models.base import FloatArray
+from ml.models.base import BoolArray, FloatArray
 from ml.models.dixon_coles import MAX_GOALS, DixonColes, LeagueFit, score_matrices
 from ml.models.multinomial import Multinomial
 from ml.models.stack import Stack
-from ml.score_grid import BoolArray
 
 #: Keys of a fixture's prices: 1X2 (required for the priced path), then the optional
 #: over/under 2.5 and Asian handicap (line of the home side, home and away prices).

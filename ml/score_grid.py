@@ -4,8 +4,9 @@ The 1X2 of a forecast is an ensemble (Dixon-Coles pooled with a feature model, p
 not), while the score grid is Dixon-Coles' alone; reading the goal markets off the raw grid
 would make one answer disagree with itself (a 70 % home win beside even expected goals).
 ``conform`` rescales the grid's home-win, draw and away-win regions to the ensemble's 1X2,
-which keeps Dixon-Coles' shape of the scores within each outcome, and ``summary`` reads
-every other number off that one grid.
+which keeps Dixon-Coles' shape of the scores within each outcome, and ``summaries`` reads
+every other number off that one grid. Both take a stack of grids, one per fixture of a
+batch, and work on all of them at once.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from ml.models.base import FloatArray
-
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

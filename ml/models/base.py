@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 from ml.metrics import outcomes
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @runtime_checkable
