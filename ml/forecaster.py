@@ -144,15 +144,20 @@ class Forecaster:
         (or without a stack) the forecast is the unpriced one. ``variant`` names the path:
         ``stats``, ``priced_1x2`` or ``priced``.
         """
-        given = _price_inputs(opening_odds, prices)
+        given = prices if prices is not None else opening_odds
+        if given is not None and not isinstance(given, Mapping):
+            given = dict(zip(_1X2, given, strict=True))
         [forecast] = self.forecast_rows(
             [FixtureRow(features, home_team, away_team, competition, given)]
         )
         return forecast
 
-    def forecast_rows(self, rows: Sequence[FixtureRow]) -> list[dict[str, Any]]:
+    def forecast_rows(
+        self, rows: Sequence[FixtureRow], decimals: int | None = None
+    ) -> list[dict[str, Any]]:
         """``forecast`` of each row, computed over all of them at once: a matchday of a
-        hundred fixtures costs a few times one fixture, not a hundred."""
+        hundred fixtures costs a few times one fixture, not a hundred. With ``decimals``,
+        every number is rounded to that many (as served)."""
         if not rows:
             return []
         matrices, dc_known = self._score_matrices(rows)
@@ -162,8 +167,9 @@ class Forecaster:
         w = self.dc_weight
         probs = np.where(known, w * dc + (1.0 - w) * learned, learned)
         members = {"dixon_coles": np.where(known, dc, learned), "multinomial": learned}
-        variants = self._priced(probs, members, [_price_inputs(None, row.prices) for row in rows])
-        summaries = score_grid.summaries(score_grid.conform(matrices, probs), self.top_scores)
+        variants = self._priced(probs, members, [_price_inputs(row.prices) for row in rows])
+        grids = score_grid.conform(matrices, probs)
+        summaries = score_grid.summaries(grids, self.top_scores, decimals)
         return [
             {
                 "p_home": p_home,
@@ -174,7 +180,7 @@ class Forecaster:
                 "model_version": self.version,
             }
             for (p_home, p_draw, p_away), summary, variant in zip(
-                probs.tolist(), summaries, variants, strict=True
+                score_grid.rounded_lists(probs, decimals), summaries, variants, strict=True
             )
         ]
 
@@ -235,17 +241,11 @@ _1X2 = ("home", "draw", "away")
 _VARIANTS = {STACK_WITH_EXTRAS: "priced", STACK_1X2: "priced_1x2"}
 
 
-def _price_inputs(
-    opening_odds: Sequence[float] | Mapping[str, float] | None,
-    prices: Mapping[str, float] | None,
-) -> Mapping[str, float] | None:
-    """One mapping of ``PRICE_KEYS`` from either argument, or None when the 1X2 prices are
-    not all there (then the forecast is unpriced)."""
-    given = prices if prices is not None else opening_odds
+def _price_inputs(given: Mapping[str, float] | None) -> Mapping[str, float] | None:
+    """The ``PRICE_KEYS`` of a row's prices, or None when the 1X2 prices are not all there
+    (then the forecast is unpriced)."""
     if given is None:
         return None
-    if not isinstance(given, Mapping):
-        given = dict(zip(_1X2, given, strict=True))
     found = {k: float(v) for k, v in given.items() if k in PRICE_KEYS and v is not None}
     if not all(k in found and math.isfinite(found[k]) and found[k] > 1.0 for k in _1X2):
         return None

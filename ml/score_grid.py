@@ -71,16 +71,23 @@ def outcome_probabilities(grids: FloatArray) -> FloatArray:
 SHOWN_GOALS = 6
 
 
-def summaries(grids: FloatArray, top_scores: int) -> list[dict[str, Any]]:
+def summaries(
+    grids: FloatArray, top_scores: int, decimals: int | None = None
+) -> list[dict[str, Any]]:
     """Of each grid of a stack ``(n, h, a)``: expected goals, over 2.5 goals, both teams to
     score, the likeliest scores, and the grid's corner of 0 to ``SHOWN_GOALS - 1`` goals a
-    side (rows: home goals)."""
+    side (rows: home goals); every number rounded to ``decimals`` when given."""
     n, size, _ = grids.shape
     flat = grids.reshape(n, size * size)
-    reads = (flat @ _layout(size).reads).tolist()
     top = np.argsort(-flat, axis=1, kind="stable")[:, :top_scores]
-    p_top = flat[np.arange(n)[:, None], top].tolist()
-    shown = grids[:, :SHOWN_GOALS, :SHOWN_GOALS].tolist()
+    reads, p_top, shown = (
+        rounded_lists(values, decimals)
+        for values in (
+            flat @ _layout(size).reads,
+            flat[np.arange(n)[:, None], top],
+            grids[:, :SHOWN_GOALS, :SHOWN_GOALS],
+        )
+    )
     return [
         {
             "xg_home": xg_home,
@@ -94,3 +101,9 @@ def summaries(grids: FloatArray, top_scores: int) -> list[dict[str, Any]]:
             zip(reads, top.tolist(), strict=True)
         )
     ]
+
+
+def rounded_lists(values: FloatArray, decimals: int | None) -> list[Any]:
+    """``values`` as nested lists, rounded to ``decimals`` when given (one numpy pass for a
+    whole stack rather than a Python call per number)."""
+    return (values if decimals is None else np.round(values, decimals)).tolist()

@@ -145,14 +145,16 @@ def fixture_error(exc: Exception, fixture: Mapping[str, Any]) -> dict[str, Any]:
     return {"code": UNKNOWN_COMPETITION, "message": str(exc), "field": "competition"}
 
 
+#: A cache entry to write: its key and value.
+_Entry = tuple[str, dict[str, Any]]
+
+
 def _entries(
     serving: Serving,
     current: ServingState,
     fixtures: Sequence[Mapping[str, Any]],
     missed_at: str | None = None,
-) -> tuple[
-    list[dict[str, Any] | None], dict[int, tuple[str, dict[str, Any]]], list[dict[str, Any]]
-]:
+) -> tuple[list[dict[str, Any] | None], dict[int, _Entry], list[dict[str, Any]]]:
     """Feature entries of the fixtures, from the cache or computed (in one batch): the
     entries (None for an error), those just computed as (cache key, entry) by their index,
     and the error items. The cache is not read when the sender just missed them all under the
@@ -164,7 +166,7 @@ def _entries(
     )
     missing = [i for i, entry in enumerate(entries) if entry is None]
     computed = serving.keeper.entries([fixtures[i] for i in missing], current)
-    fresh: dict[int, tuple[str, dict[str, Any]]] = {}
+    fresh: dict[int, _Entry] = {}
     errors: dict[int, dict[str, Any]] = {}
     for i, entry in zip(missing, computed, strict=True):
         if isinstance(entry, dict):
@@ -193,9 +195,9 @@ class _Writes:
     """What answering leaves to write: cache entries (key, value) of features, predictions
     and answers, and the prediction log's rows."""
 
-    features: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    predictions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    answers: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    features: list[_Entry] = field(default_factory=list)
+    predictions: list[_Entry] = field(default_factory=list)
+    answers: list[_Entry] = field(default_factory=list)
     served: list[ServedForecast] = field(default_factory=list)
 
 
@@ -256,15 +258,13 @@ def predict_fixtures(
     ``serving.log.write``) in the work it hands to ``later`` (by default, done at once).
     Up to ``ONE_COMMAND_FIXTURES`` fixtures, every cache entry goes before it returns."""
     items, writes = _answer_fixtures(serving, fixtures, missed_at)
-    early = len(fixtures) <= ONE_COMMAND_FIXTURES
-    if early:
-        serving.cache.store(writes.features, writes.predictions, writes.answers)
-    else:
-        serving.cache.store((), answers=writes.answers)
+    entries: tuple[list[_Entry], list[_Entry]] = (writes.features, writes.predictions)
+    none: tuple[list[_Entry], list[_Entry]] = ([], [])
+    now, after = (entries, none) if len(fixtures) <= ONE_COMMAND_FIXTURES else (none, entries)
+    serving.cache.store(*now, writes.answers)
 
     def rest() -> None:
-        if not early:
-            serving.cache.store(writes.features, writes.predictions)
+        serving.cache.store(*after)
         (log or serving.log.write)(writes.served)
 
     (later or _at_once)(rest)

@@ -28,7 +28,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 import structlog
@@ -271,19 +270,15 @@ class ServingState:
         model = {"name": registry.MODEL_NAME, "version": self.model_version}
         return [
             {"model": model, "forecast": _served(raw)}
-            for raw in self.forecaster.forecast_rows(rows)
+            for raw in self.forecaster.forecast_rows(rows, DECIMALS)
         ]
 
 
 def _served(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """A forecaster's forecast as served: rounded, scores named."""
-    forecast: dict[str, Any] = {key: round(float(raw[key]), DECIMALS) for key in FORECAST_KEYS}
-    forecast["top_scores"] = [
-        {"home": int(h), "away": int(a), "p": round(float(p), DECIMALS)}
-        for h, a, p in raw["top_scores"]
-    ]
-    grid = np.asarray(raw["score_grid"], dtype=float)
-    forecast["score_grid"] = np.round(grid, DECIMALS).tolist()
+    """A forecaster's (rounded) forecast as served: its scores named."""
+    forecast: dict[str, Any] = {key: raw[key] for key in FORECAST_KEYS}
+    forecast["top_scores"] = [{"home": h, "away": a, "p": p} for h, a, p in raw["top_scores"]]
+    forecast["score_grid"] = raw["score_grid"]
     return forecast
 
 

@@ -26,6 +26,7 @@ from ml.errors import InsufficientData, NotFitted
 from ml.features import day_number, day_numbers
 from ml.models.base import FloatArray, single_threaded
 from ml.params import known_fields, section
+from ml.score_grid import outcome_probabilities
 
 #: Score matrices cover 0..MAX_GOALS goals a side; the rest of the mass is renormalised away.
 MAX_GOALS = 10
@@ -106,26 +107,6 @@ def score_matrices(lam: FloatArray, mu: FloatArray, rho: FloatArray, max_goals: 
     joint[:, 1, 1] *= 1.0 - rho
     joint = np.clip(joint, 0.0, None)
     return np.asarray(joint / joint.sum(axis=(1, 2), keepdims=True))
-
-
-def outcome_probabilities(matrices: FloatArray) -> FloatArray:
-    """Home/draw/away probabilities of score matrices (n, h, a) -> (n, 3)."""
-    size = matrices.shape[1]
-    h, a = np.indices((size, size))
-    home = (matrices * (h > a)).sum(axis=(1, 2))
-    draw = (matrices * (h == a)).sum(axis=(1, 2))
-    away = (matrices * (h < a)).sum(axis=(1, 2))
-    return np.stack([home, draw, away], axis=1)
-
-
-def derived_markets(matrices: FloatArray) -> dict[str, FloatArray]:
-    """Over 2.5 goals and both-teams-to-score probabilities of score matrices."""
-    size = matrices.shape[1]
-    h, a = np.indices((size, size))
-    return {
-        "p_over_2_5": (matrices * (h + a > 2)).sum(axis=(1, 2)),
-        "p_btts": (matrices * ((h > 0) & (a > 0))).sum(axis=(1, 2)),
-    }
 
 
 def _tau_log_likelihood(

@@ -195,6 +195,27 @@ def test_fixtures_forecast_together_are_forecast_as_one_by_one(trained):
     assert forecaster.forecast_rows([]) == []
 
 
+def test_fixtures_forecast_to_some_decimals_are_the_exact_forecasts_rounded(trained):
+    _, frame, _, forecaster = trained
+    rows = [
+        FixtureRow(
+            row[list(forecaster.stats.features)].to_dict(), row["home_team"], row["away_team"], "E0"
+        )
+        for _, row in frame.tail(4).iterrows()
+    ]
+    for exact, served in zip(
+        forecaster.forecast_rows(rows), forecaster.forecast_rows(rows, 3), strict=True
+    ):
+        for key in ("p_home", "p_draw", "p_away", "xg_home", "xg_away", "p_over_2_5", "p_btts"):
+            assert served[key] == pytest.approx(round(exact[key], 3), abs=1e-12)
+        assert [s[:2] for s in served["top_scores"]] == [s[:2] for s in exact["top_scores"]]
+        assert [s[2] for s in served["top_scores"]] == pytest.approx(
+            [round(s[2], 3) for s in exact["top_scores"]], abs=1e-12
+        )
+        assert np.array_equal(served["score_grid"], np.round(exact["score_grid"], 3))
+        assert all(isinstance(h, int) for h, _, _ in served["top_scores"])
+
+
 def test_a_heavy_home_favourite_expects_more_home_goals_than_the_raw_dixon_coles_grid():
     raw = np.outer(np.full(4, 0.25), np.full(4, 0.25))
     conformed = score_grid.conform(raw, [0.7, 0.2, 0.1])

@@ -6,12 +6,8 @@ import pandas as pd
 import pytest
 from scipy.stats import poisson
 
-from ml.models.dixon_coles import (
-    DixonColes,
-    derived_markets,
-    outcome_probabilities,
-    score_matrices,
-)
+from ml.models.dixon_coles import DixonColes, score_matrices
+from ml.score_grid import outcome_probabilities, summaries
 
 
 def test_a_score_matrix_sums_to_one_and_matches_the_dixon_coles_formula():
@@ -33,10 +29,10 @@ def test_outcome_and_goal_markets_follow_from_the_matrix():
     home, draw, away = outcome_probabilities(m)[0]
     assert home + draw + away == pytest.approx(1.0)
     assert home > away
-    markets = derived_markets(m)
-    assert markets["p_over_2_5"][0] == pytest.approx(1 - poisson.cdf(2, 2.5), abs=1e-6)
+    [markets] = summaries(m, top_scores=1)
+    assert markets["p_over_2_5"] == pytest.approx(1 - poisson.cdf(2, 2.5), abs=1e-6)
     p_score = (1 - math.exp(-1.4)) * (1 - math.exp(-1.1))
-    assert markets["p_btts"][0] == pytest.approx(p_score, abs=1e-6)
+    assert markets["p_btts"] == pytest.approx(p_score, abs=1e-6)
 
 
 def _simulated(seed: int = 1) -> tuple[pd.DataFrame, dict[str, float]]:
