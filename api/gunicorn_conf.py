@@ -6,6 +6,11 @@ process writes its samples to files in one directory (``PROMETHEUS_MULTIPROC_DIR
 temporary directory unless set), which any process reads when scraped. The directory is
 set here, in the master, before any worker imports prometheus-client.
 
+Each worker listens on a socket of its own (``reuse_port``: ``SO_REUSEPORT``), so the
+kernel spreads new connections over the workers. On one shared socket, whichever worker
+was waiting in ``accept`` took them: a load of 16 keep-alive connections would often land
+on one process, which then served at one core's pace while the others idled.
+
 Each worker freezes what it loaded (``gc.freeze``) once its app is up: a quarter of a
 million long-lived objects (Falcon, pika, redis, structlog, the app) that every full
 collection would otherwise walk, a pause of the whole process each time.
@@ -20,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+reuse_port = True
 
 
 def on_starting(server: Any) -> None:
