@@ -3,8 +3,9 @@ in-memory model.
 
 Each worker process loads its ``Serving`` (champion, features, cache) when it boots, is
 told of promotions and new data at once (``actors.serving_events``), and also checks for a
-new champion every few seconds and before each message (rate-limited), so it switches even
-if it missed an event and the API answers everything from the cache meanwhile.
+new champion every few seconds in a thread of its own, so it switches even if it missed an
+event and the API answers everything from the cache meanwhile. A message never waits for
+that check (a registry call).
 
 ``predict`` writes its prediction log rows, and a batch's cache entries that an immediate
 repeat does not read, once its answer is stored (``actors.after_result``): the commit
@@ -76,9 +77,7 @@ def _fixtures(data: Any) -> list[dict[str, Any]]:
 def featurise(data: Any) -> dict[str, Any]:
     """Features of fixtures, from the store as training computes them (and cached)."""
     fixtures = _fixtures(data)
-    current = serving.get()
-    current.refresh()
-    return {"features": featurise_fixtures(current, fixtures)}
+    return {"features": featurise_fixtures(serving.get(), fixtures)}
 
 
 @dramatiq.actor(
@@ -100,7 +99,6 @@ def predict(data: Any) -> dict[str, Any]:
     except ModelNotFound as exc:
         no_model = {"error": {"code": NO_MODEL, "message": str(exc)}}
         return {"predictions": [no_model] * len(fixtures), "queue_wait_ms": queue_wait_ms}
-    current.refresh()
     missed_at = data.get("missed_at")
     if not isinstance(missed_at, str | None):
         raise ContractError("missed_at must be a data version (a string)")

@@ -8,6 +8,7 @@ read ``queue_status``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -111,33 +112,64 @@ def queue_status(
 class ConsumerWatch:
     """Consumer counts of every queue, asked at most once per ``ttl_s`` by this process.
 
-    A failed question is remembered for as long, so a broker outage costs one connection
-    attempt per second, not one per request.
+    One thread asks while the others go on with the counts read before, so a request never
+    waits for the broker's answer except the first of the process. The question goes over
+    one connection kept open (opening one each time cost the API and RabbitMQ more than the
+    question); a broken one is replaced once, at once. A failed question is remembered for
+    ``ttl_s``, so a broker outage costs one connection attempt per second, not one per
+    request.
     """
 
     def __init__(self, settings: Settings, ttl_s: float = CONSUMERS_TTL_S) -> None:
         self.settings = settings
         self.ttl_s = ttl_s
-        self._lock = threading.Lock()
+        self._asking = threading.Lock()
         self._asked = -ttl_s
-        self._counts: dict[str, int] = {}
+        self._counts: dict[str, int] | None = None
         self._error: BusUnavailable | None = None
+        self._connection: pika.BlockingConnection | None = None
 
     def consumers(self, queue: str) -> int:
         """Consumers attached to ``queue`` now (within ``ttl_s``); ``BusUnavailable`` if the
         broker cannot be asked."""
-        with self._lock:
-            now = time.monotonic()
-            if now - self._asked >= self.ttl_s:
-                self._asked = now
-                try:
-                    status = queue_status(
-                        self.settings, timeout_s=self.settings.health_timeout_ms / 1000
+        due = time.monotonic() - self._asked >= self.ttl_s
+        first = self._counts is None and self._error is None
+        if (due or first) and self._asking.acquire(blocking=first):
+            try:
+                if time.monotonic() - self._asked >= self.ttl_s:
+                    self._ask()
+            finally:
+                self._asking.release()
+        if self._error is not None:
+            raise self._error
+        return (self._counts or {}).get(queue, 0)
+
+    def _ask(self) -> None:
+        self._asked = time.monotonic()
+        timeout_s = self.settings.health_timeout_ms / 1000
+        names = [*QUEUES, *(xq_name(q) for q in QUEUES)]
+        for fresh in (False, True):
+            try:
+                if fresh or self._connection is None or not self._connection.is_open:
+                    self._close()
+                    self._connection = broker_connection(self.settings, timeout_s)
+                found = declared(self._connection, names)
+            except (BusUnavailable, pika.exceptions.AMQPError, OSError) as exc:
+                self._close()
+                if fresh or isinstance(exc, BusUnavailable):
+                    self._error = (
+                        exc
+                        if isinstance(exc, BusUnavailable)
+                        else BusUnavailable("broker", str(exc) or type(exc).__name__)
                     )
-                    self._counts = {q: s.consumers for q, s in status.items()}
-                    self._error = None
-                except BusUnavailable as exc:
-                    self._error = exc
-            if self._error is not None:
-                raise self._error
-            return self._counts.get(queue, 0)
+                    return
+                continue
+            self._counts = {q: found.get(q, (0, 0))[1] for q in QUEUES}
+            self._error = None
+            return
+
+    def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and connection.is_open:
+            with contextlib.suppress(pika.exceptions.AMQPError, OSError):
+                connection.close()

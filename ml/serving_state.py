@@ -466,9 +466,9 @@ class StateKeeper:
 
         Checks are rate-limited; a thread that finds another one checking does not wait.
         ``force`` checks the champion (and, with ``data``, the store) now and waits for a
-        check in progress. New data means
-        folding the whole store again (seconds), so threads answering requests pass
-        ``data=False`` and leave that to a background one.
+        check in progress. New data means folding the whole store again (seconds), so a
+        thread handling a message (a promotion) passes ``data=False`` and leaves that to the
+        background check.
         """
         now = self._clock()
         check_model = force or now - self._model_checked >= self.settings.model_check_interval_s

@@ -1,6 +1,7 @@
 """No worker on a queue: requests that need it are answered 503 ``no_worker`` at once, and
 readiness reports consumers per queue without failing on them."""
 
+import subprocess
 import time
 
 import falcon.testing
@@ -56,6 +57,32 @@ def test_the_consumer_count_is_asked_once_per_second_per_process(broker_settings
     assert watch.consumers("ops") == 0  # still the remembered answer
     watch.ttl_s = 0
     assert watch.consumers("ops") == 1
+
+
+def _connections(vhost: str) -> int:
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_connections", "vhost"],
+        check=True, capture_output=True, text=True, timeout=30,
+    ).stdout.split()  # fmt: skip
+    return listed.count(vhost)
+
+
+def test_the_consumer_count_is_asked_over_one_connection_replaced_at_once_when_broken(
+    broker_settings,
+):
+    vhost = broker_settings.broker_url.rsplit("/", 1)[1]
+    watch = ConsumerWatch(broker_settings, ttl_s=0)
+    for _ in range(5):
+        assert watch.consumers("ml") == 0
+    assert _connections(vhost) == 1
+    # the broker drops it (as it drops an idle one that stopped answering heartbeats)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "close_all_connections", "-p", vhost, "test"],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    wait_until(lambda: _connections(vhost) == 0, 30, "connection closed")
+    assert watch.consumers("ml") == 0  # answered on a new one, no error in between
+    assert _connections(vhost) == 1
 
 
 def test_an_unreachable_broker_is_a_503_broker_unavailable_not_no_worker(broker_settings):
