@@ -6,12 +6,15 @@ so secret values are redacted everywhere, not only in our own log calls.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import re
 import sys
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 
 from core.settings import Settings
@@ -23,6 +26,12 @@ MASK = "***"
 QUIET_LOGGERS = ("pika", "botocore", "urllib3", "alembic", "git", "great_expectations")
 
 
+@functools.lru_cache(maxsize=4096)
+def _secret_key(key: str) -> bool:
+    """Whether a key names a secret (asked of every key of every line: a few keys recur)."""
+    return SECRET_KEY_PATTERN.search(key) is not None
+
+
 class SecretRedactor:
     """A structlog processor that masks secret values wherever they appear in an event."""
 
@@ -31,7 +40,7 @@ class SecretRedactor:
 
     def __call__(self, _logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
         for key, value in list(event.items()):
-            if SECRET_KEY_PATTERN.search(key) and value is not None:
+            if _secret_key(key) and value is not None:
                 event[key] = MASK
             elif isinstance(value, str):
                 event[key] = self.redact(value)
@@ -41,6 +50,17 @@ class SecretRedactor:
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         return text
+
+
+def _json_line(event: Any, **dumps_kw: Any) -> str:
+    """An event as one JSON line: orjson's (a fraction of the stdlib's time, on every request
+    logged), the stdlib's for what orjson refuses (an integer past 64 bits)."""
+    try:
+        return orjson.dumps(
+            event, default=dumps_kw["default"], option=orjson.OPT_NON_STR_KEYS
+        ).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(event, **dumps_kw)
 
 
 def configure_logging(settings: Settings, stream: Any = None) -> None:
@@ -58,7 +78,7 @@ def configure_logging(settings: Settings, stream: Any = None) -> None:
         SecretRedactor(settings.secret_values()),
     ]
     renderer: Any = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(serializer=_json_line)
         if as_json
         else structlog.dev.ConsoleRenderer(colors=getattr(stream, "isatty", lambda: False)())
     )

@@ -41,3 +41,13 @@ def test_library_log_records_go_through_the_same_redaction():
     logging.getLogger("dramatiq.broker").warning("lost amqp://footcast:hunter2-secret@rabbit")
     assert "hunter2-secret" not in stream.getvalue()
     assert json.loads(stream.getvalue().strip().splitlines()[-1])["logger"] == "dramatiq.broker"
+
+
+def test_any_value_a_line_carries_is_written_as_json():
+    stream = io.StringIO()
+    _configured(stream)
+    log = structlog.get_logger("t")
+    log.info("counts", by_season={2324: 380}, total=2**70, ratio=float("nan"), when=object())
+    line = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert line["by_season"] == {"2324": 380} and line["total"] == 2**70
+    assert line["event"] == "counts" and line["when"].startswith("<object")
