@@ -27,11 +27,14 @@ little CPU) drives ``POST /v1/predict``:
 - ``batch100``: ``POST /v1/predictions/batch`` with 100 fixtures never asked before, each of
   ``BATCHES`` batches posted once, one after the other.
 
+Every footcast process logs as the chart sets it (``FOOTCAST_LOG_LEVEL``: INFO, an access
+line per request); the floor logs nothing.
+
 Each at concurrency 1 and 16 over keep-alive connections (``batch100`` at 1), ``--repeats``
-times, the run of most requests per second kept: wrk's connections go to whichever gunicorn
-worker accepts first, and a run whose 16 connections all land on one worker measures less
-than half the throughput (1,508 cache hits a second, against 3,261 to 3,548 in five runs
-split 15/1 to 7/9), for every case alike. Prints one JSON
+times, the run of most requests per second kept: each gunicorn worker listens on a socket of
+its own and the kernel spreads wrk's connections over them by their ports, so the split of
+16 connections between the two API workers varies from run to run (8/8 to 11/5, say), for
+every case alike. Prints one JSON
 object with p50/p95/p99 latency (ms) and throughput per case, ``bus_over_inline``, the
 ratios against the floor measured in the same run (``miss_over_floor_c1``: p50 over the
 floor's; ``miss_over_floor_c16``: req/s over the floor's; ``miss_p99_over_floor_c16``;
@@ -381,7 +384,7 @@ def bench_stack(
         broker_url=f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
         mlflow_tracking_uri=f"sqlite:///{workdir}/mlflow.db",
         mlflow_artifact_root=str(workdir / "artifacts"),
-        log_level="WARNING",
+        log_level=chart_values()["settings"]["FOOTCAST_LOG_LEVEL"],
         log_format="json",
     )
     procs: list[subprocess.Popen[bytes]] = []
