@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -79,8 +80,10 @@ def seed_aliases(conn: psycopg.Connection, aliases: list[Alias] | None = None) -
     return changed
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise(name: str) -> str:
-    """Lower case, no accents, no punctuation, no noise words: what identity is compared on."""
+    """Lower case, no accents, no punctuation, no noise words: what identity is compared on.
+    Remembered per spelling: a worker resolves the same few hundred names on every message."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     words = re.sub(r"[^a-z0-9 ]+", " ", ascii_name.lower()).split()
     return " ".join(w for w in words if w not in NOISE_WORDS) or ascii_name.lower().strip()
