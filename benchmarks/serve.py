@@ -397,7 +397,9 @@ def bench_stack(
         procs.append(spawn(command, settings, workdir / "worker.log"))
         ops = chart_values()["workers"]["groups"]["ops"]
         command = worker_command(("ops",), processes=ops["processes"], threads=ops["threads"])
-        procs.append(spawn(command, settings, workdir / "ops-worker.log"))
+        # on one machine the two groups cannot share the chart's metrics port
+        ops_settings = settings.replace(worker_metrics_port=0)
+        procs.append(spawn(command, ops_settings, workdir / "ops-worker.log"))
         port = free_port()
         command = api_command(port, workers=api_workers, threads=api_threads)
         procs.append(spawn(command, settings, workdir / "api.log"))

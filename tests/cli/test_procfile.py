@@ -22,3 +22,14 @@ def test_procfile_web_is_the_api_command():
 
 def test_procfile_worker_is_the_worker_command():
     assert _procfile()["worker"] == ["footcast", *worker_command()[3:]]
+
+
+def test_each_procfile_worker_group_serves_its_metrics_on_a_port_of_its_own():
+    ports = []
+    for command in _procfile().values():
+        if "worker" in command:
+            given = [
+                a.split("=", 1)[1] for a in command if a.startswith("FOOTCAST_WORKER_METRICS_PORT=")
+            ]
+            ports.append(given[0] if given else "9191")  # the setting's default
+    assert len(ports) == 2 and len(set(ports)) == len(ports)
