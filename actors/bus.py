@@ -23,6 +23,7 @@ from actors.errors import BusError as BusError
 from actors.errors import BusUnavailable as BusUnavailable
 from actors.errors import NoConsumer as NoConsumer
 from actors.errors import ResultNotReady as ResultNotReady
+from actors.errors import broker_unavailable
 from core.settings import Settings
 
 
@@ -58,7 +59,7 @@ class Bus:
         try:
             return self.broker.enqueue(message)
         except (BrokerError, OSError) as exc:
-            raise BusUnavailable("broker", str(exc) or type(exc).__name__) from exc
+            raise broker_unavailable(exc) from exc
 
     def wait(self, message: Message[Any], timeout_ms: int) -> Any:
         """Block until the message's result is stored, for at most ``timeout_ms``."""

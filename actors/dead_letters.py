@@ -26,8 +26,8 @@ from dramatiq.common import q_name, xq_name
 
 from actors.contracts import QUEUES
 from actors.delivery_limit import deliveries_key
-from actors.errors import BusUnavailable, ReplayFailed
 from actors.errors import DeadLetterNotFound as DeadLetterNotFound
+from actors.errors import ReplayFailed, broker_unavailable
 from actors.middleware import REASON_TTL_MS, reason_key
 from actors.queue_status import broker_connection, declared, queue_status
 from core.redis import results_client
@@ -171,7 +171,7 @@ def _holding(settings: Settings, queues: Iterable[str]) -> Iterator[_Held]:
         if held.letters:
             channel.basic_nack(delivery_tag=0, multiple=True, requeue=True)
     except pika.exceptions.AMQPError as exc:
-        raise BusUnavailable("broker", str(exc) or type(exc).__name__) from exc
+        raise broker_unavailable(exc) from exc
     finally:
         if connection.is_open:
             connection.close()

@@ -18,6 +18,11 @@ class BusUnavailable(BusError):
         super().__init__(f"{component} unavailable: {detail}")
 
 
+def broker_unavailable(exc: Exception) -> BusUnavailable:
+    """The error for a broker that refused, dropped or failed a connection."""
+    return BusUnavailable("broker", str(exc) or type(exc).__name__)
+
+
 class NoConsumer(BusError):
     """Raised instead of sending when no worker consumes the message's queue: the message
     would only wait, and its sender with it."""

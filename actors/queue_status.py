@@ -22,6 +22,7 @@ from dramatiq.common import xq_name
 
 from actors.bus import BusUnavailable
 from actors.contracts import QUEUES
+from actors.errors import broker_unavailable
 from core.settings import Settings
 
 #: How long a process trusts the consumer counts it read (s).
@@ -37,7 +38,7 @@ class QueueStatus:
 
 
 def broker_connection(settings: Settings, timeout_s: float = 5.0) -> pika.BlockingConnection:
-    """A short-lived connection for questions to the broker; ``BusUnavailable`` if down."""
+    """A connection for questions to the broker; ``BusUnavailable`` if down."""
     params = pika.URLParameters(settings.broker_url)
     params.connection_attempts = 1
     params.socket_timeout = timeout_s
@@ -45,7 +46,7 @@ def broker_connection(settings: Settings, timeout_s: float = 5.0) -> pika.Blocki
     try:
         return pika.BlockingConnection(params)
     except (pika.exceptions.AMQPError, OSError) as exc:
-        raise BusUnavailable("broker", str(exc) or type(exc).__name__) from exc
+        raise broker_unavailable(exc) from exc
 
 
 @contextmanager
@@ -56,7 +57,7 @@ def broker_session(settings: Settings, timeout_s: float = 5.0) -> Iterator[pika.
     try:
         yield connection
     except pika.exceptions.AMQPError as exc:
-        raise BusUnavailable("broker", str(exc) or type(exc).__name__) from exc
+        raise broker_unavailable(exc) from exc
     finally:
         if connection.is_open:
             connection.close()
@@ -146,27 +147,32 @@ class ConsumerWatch:
 
     def _ask(self) -> None:
         self._asked = time.monotonic()
-        timeout_s = self.settings.health_timeout_ms / 1000
-        names = [*QUEUES, *(xq_name(q) for q in QUEUES)]
-        for fresh in (False, True):
+        kept = self._connection is not None and self._connection.is_open
+        try:
             try:
-                if fresh or self._connection is None or not self._connection.is_open:
-                    self._close()
-                    self._connection = broker_connection(self.settings, timeout_s)
-                found = declared(self._connection, names)
-            except (BusUnavailable, pika.exceptions.AMQPError, OSError) as exc:
-                self._close()
-                if fresh or isinstance(exc, BusUnavailable):
-                    self._error = (
-                        exc
-                        if isinstance(exc, BusUnavailable)
-                        else BusUnavailable("broker", str(exc) or type(exc).__name__)
-                    )
-                    return
-                continue
-            self._counts = {q: found.get(q, (0, 0))[1] for q in QUEUES}
-            self._error = None
+                found = self._declared()
+            except BusUnavailable:
+                if not kept:
+                    raise
+                found = self._declared()  # the kept one was dropped: once more on a new one
+        except BusUnavailable as exc:
+            self._error = exc
             return
+        self._counts = {q: consumers for q, (_, consumers) in found.items()}
+        self._error = None
+
+    def _declared(self) -> dict[str, tuple[int, int]]:
+        """``declared`` of the queues, over the kept connection (opened if there is none);
+        a connection that fails is closed."""
+        if self._connection is None or not self._connection.is_open:
+            self._connection = broker_connection(
+                self.settings, self.settings.health_timeout_ms / 1000
+            )
+        try:
+            return declared(self._connection, QUEUES)
+        except (pika.exceptions.AMQPError, OSError) as exc:
+            self._close()
+            raise broker_unavailable(exc) from exc
 
     def _close(self) -> None:
         connection, self._connection = self._connection, None

@@ -258,13 +258,15 @@ def predict_fixtures(
     ``serving.log.write``) in the work it hands to ``later`` (by default, done at once).
     Up to ``ONE_COMMAND_FIXTURES`` fixtures, every cache entry goes before it returns."""
     items, writes = _answer_fixtures(serving, fixtures, missed_at)
-    entries: tuple[list[_Entry], list[_Entry]] = (writes.features, writes.predictions)
-    none: tuple[list[_Entry], list[_Entry]] = ([], [])
-    now, after = (entries, none) if len(fixtures) <= ONE_COMMAND_FIXTURES else (none, entries)
-    serving.cache.store(*now, writes.answers)
+    early = len(fixtures) <= ONE_COMMAND_FIXTURES
+    if early:
+        serving.cache.store(writes.features, writes.predictions, writes.answers)
+    else:
+        serving.cache.store((), answers=writes.answers)
 
     def rest() -> None:
-        serving.cache.store(*after)
+        if not early:
+            serving.cache.store(writes.features, writes.predictions)
         (log or serving.log.write)(writes.served)
 
     (later or _at_once)(rest)
