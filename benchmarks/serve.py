@@ -32,9 +32,8 @@ line per request); the floor logs nothing.
 
 Each at concurrency 1 and 16 over keep-alive connections (``batch100`` at 1), ``--repeats``
 times, the run of most requests per second kept: each gunicorn worker listens on a socket of
-its own and the kernel spreads wrk's connections over them by their ports, so the split of
-16 connections between the two API workers varies from run to run (8/8 to 11/5, say), for
-every case alike. Prints one JSON
+its own and the kernel spreads wrk's connections over them by their ports, so how many of
+the 16 land on each API worker varies from run to run, for every case alike. Prints one JSON
 object with p50/p95/p99 latency (ms) and throughput per case, ``bus_over_inline``, the
 ratios against the floor measured in the same run (``miss_over_floor_c1``: p50 over the
 floor's; ``miss_over_floor_c16``: req/s over the floor's; ``miss_p99_over_floor_c16``;
