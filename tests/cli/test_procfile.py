@@ -4,6 +4,7 @@ import shlex
 from pathlib import Path
 
 from cli.processes import api_command, worker_command
+from core.settings import Settings
 
 PROCFILE = Path(__file__).resolve().parents[2] / "Procfile"
 
@@ -31,5 +32,5 @@ def test_each_procfile_worker_group_serves_its_metrics_on_a_port_of_its_own():
             given = [
                 a.split("=", 1)[1] for a in command if a.startswith("FOOTCAST_WORKER_METRICS_PORT=")
             ]
-            ports.append(given[0] if given else "9191")  # the setting's default
+            ports.append(given[0] if given else str(Settings().worker_metrics_port))
     assert len(ports) == 2 and len(set(ports)) == len(ports)
